@@ -1,0 +1,75 @@
+"""The two build profiles, ``quick`` and ``full``, and what machine a build runs on.
+
+``DL_COURSE_PROFILE=quick|full`` chooses; by default ``full`` when an NVIDIA GPU is visible,
+else ``quick``. Quick trains on subsets for fewer epochs so the whole book builds on a 2-core
+CPU in minutes; full uses the whole datasets. Chapters read their settings with
+``profiles.settings(chapter)``; the code and the story are the same in both.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+from functools import lru_cache
+
+PROFILES = ("quick", "full")
+
+# Per-chapter settings. Keep each entry small and readable: the chapter shows it.
+SETTINGS = {
+    "ch01": {
+        "quick": {"n_train": 20_000, "epochs": 8, "hidden": (256, 128), "batch_size": 64, "lr": 1e-3},
+        "full": {"n_train": 55_000, "epochs": 30, "hidden": (512, 256), "batch_size": 64, "lr": 1e-3},
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def gpu_names() -> tuple[str, ...]:
+    """Names of the visible NVIDIA GPUs (empty when none), without importing a framework."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return ()
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return ()
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(line.split(":", 1)[1].split("(")[0].strip() for line in out.splitlines() if line.startswith("GPU"))
+
+
+def current() -> str:
+    """The active profile: ``$DL_COURSE_PROFILE`` if set, else ``full`` with a GPU, else ``quick``."""
+    value = os.environ.get("DL_COURSE_PROFILE", "").strip().lower()
+    if not value:
+        return "full" if gpu_names() else "quick"
+    if value not in PROFILES:
+        raise ValueError(f"DL_COURSE_PROFILE={value!r} is not a profile; expected one of {PROFILES}.")
+    return value
+
+
+def settings(chapter: str, profile: str | None = None) -> dict:
+    """The settings of ``chapter`` (e.g. ``"ch01"``) in ``profile`` (default: :func:`current`)."""
+    profile = profile or current()
+    if chapter not in SETTINGS:
+        raise ValueError(f"unknown chapter {chapter!r}; expected one of {sorted(SETTINGS)}.")
+    if profile not in PROFILES:
+        raise ValueError(f"profile={profile!r} is not a profile; expected one of {PROFILES}.")
+    return dict(SETTINGS[chapter][profile])
+
+
+def cpu_name() -> str:
+    """The CPU model, e.g. 'AMD EPYC 7B13', with the number of cores this process may use."""
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    name = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{name} ({n} cores)"
