@@ -21,7 +21,7 @@ import numpy as np
 
 from . import profiles
 
-__all__ = ["Record", "build_info", "build_info_markdown", "numbers_dir"]
+__all__ = ["Record", "build_info", "build_info_markdown", "numbers_dir", "show_source"]
 
 DISTRIBUTIONS = ("dl_course", "numpy", "scikit-learn", "matplotlib", "keras", "tensorflow", "jax",
                  "jupyter-book", "myst-nb")
@@ -121,3 +121,10 @@ class Record:
                                   indent=2, sort_keys=True))
         os.replace(tmp, path)
         return path
+
+
+def show_source(obj):
+    """Display the source code of a dl_course function or class in the notebook (the code the chapter runs)."""
+    import inspect
+    from IPython.display import Markdown
+    return Markdown(f"```python\n{inspect.getsource(obj).rstrip()}\n```")

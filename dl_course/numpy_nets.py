@@ -16,7 +16,7 @@ import numpy as np
 __all__ = [
     "Layer", "Dense", "ReLU", "Sigmoid", "Tanh", "Sequential", "softmax",
     "softmax_cross_entropy", "SGD", "Adam", "make_mlp", "fit", "predict_logits",
-    "accuracy", "iterate_minibatches",
+    "accuracy", "iterate_minibatches", "activation_stds",
 ]
 
 
@@ -238,6 +238,16 @@ class Adam:
             p -= (lr_t * m / (np.sqrt(v) + self.eps)).astype(p.dtype, copy=False)
 
 
+def activation_stds(model: Sequential, x: np.ndarray) -> list[float]:
+    """Standard deviation of the output of every activation layer for inputs x: a check on initialisation."""
+    stds = []
+    for layer in model.layers:
+        x = layer.forward(x)
+        if not layer.params:
+            stds.append(float(x.std()))
+    return stds
+
+
 def iterate_minibatches(n: int, batch_size: int, rng: np.random.Generator | None):
     """Index arrays of consecutive mini-batches over a permutation of range(n) (no shuffle if rng is None)."""
     order = rng.permutation(n) if rng is not None else np.arange(n)
@@ -266,13 +276,15 @@ def _check_xy(x, y, name="x"):
 
 
 def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int,
-        optimizer, rng: np.random.Generator, validation_data=None, verbose: bool = False) -> dict:
+        optimizer, rng: np.random.Generator, validation_data=None, lr_decay: float = 1.0,
+        verbose: bool = False) -> dict:
     """Train ``model`` with softmax cross-entropy by mini-batch gradient descent.
 
     x: (N, D) float, y: (N,) int labels. Each epoch visits the examples in a fresh random order
     drawn from ``rng``. Returns the history: per epoch ``loss`` and ``accuracy`` (running means
     over the epoch's batches), ``val_loss`` and ``val_accuracy`` (if ``validation_data=(xv, yv)``)
-    and ``seconds`` (training time of the epoch, evaluation excluded).
+    and ``seconds`` (training time of the epoch, evaluation excluded). After each epoch the
+    optimizer's learning rate is multiplied by ``lr_decay`` (1.0: constant).
     Raises FloatingPointError if the loss becomes NaN or infinite.
     """
     _check_xy(x, y)
@@ -295,6 +307,7 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_s
             total_loss += loss * len(idx)
             correct += int((logits.argmax(axis=1) == yb).sum())
         history["seconds"].append(time.perf_counter() - t0)
+        optimizer.lr *= lr_decay
         history["loss"].append(total_loss / len(x))
         history["accuracy"].append(correct / len(x))
         if validation_data is not None:

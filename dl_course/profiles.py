@@ -19,8 +19,10 @@ PROFILES = ("quick", "full")
 # Per-chapter settings. Keep each entry small and readable: the chapter shows it.
 SETTINGS = {
     "ch01": {
-        "quick": {"n_train": 20_000, "epochs": 8, "hidden": (256, 128), "batch_size": 64, "lr": 1e-3},
-        "full": {"n_train": 55_000, "epochs": 30, "hidden": (512, 256), "batch_size": 64, "lr": 1e-3},
+        "quick": {"n_train": 30_000, "epochs": 8, "hidden": (256, 128), "batch_size": 64,
+                  "lr": 1e-3, "lr_decay": 0.85},
+        "full": {"n_train": 55_000, "epochs": 20, "hidden": (512, 256), "batch_size": 64,
+                 "lr": 1e-3, "lr_decay": 0.85},
     },
 }
 
