@@ -170,7 +170,7 @@ def _forget(cache_path: Path, path: Path) -> None:
     cache = get_cache(str(cache_path))
     for rec in cache.list_cache_records():
         if rec.uri and Path(rec.uri).resolve() == path.resolve():
-            cache.remove_cache_record(rec.pk)
+            cache.remove_cache(rec.pk)
 
 
 def setup(app):
