@@ -235,11 +235,11 @@ def _find_idx(folder: Path, f: IdxFile) -> Path | None:
     return None
 
 
-def _download(urls, dest: Path, verify) -> Path:
+def _download(urls, dest: Path, verify):
     """Download the first URL that works to a temporary file beside ``dest``, verify it, then rename.
 
     ``verify(tmp_path)`` must raise :class:`DataError` if the file is bad; the temporary file
-    is then deleted and the next mirror is tried.
+    is then deleted and the next mirror is tried. Returns what ``verify`` returned for the good file.
     """
     if _offline():
         raise DataError(f"{dest.name}: not found locally and DL_COURSE_OFFLINE is set. {_FIX_OFFLINE}")
@@ -258,9 +258,9 @@ def _download(urls, dest: Path, verify) -> Path:
         for url in urls:
             try:
                 tmp = Path(get_file(dest.name, origin=url, cache_dir=str(tmpdir), cache_subdir="."))
-                verify(tmp)
+                result = verify(tmp)
                 os.replace(tmp, dest)
-                return dest
+                return result
             except DataError as err:
                 errors.append(f"{url}: {err}")
             except Exception as err:  # network errors come in many types
@@ -278,6 +278,13 @@ def _load_idx_file(ds: IdxDataset, role: str, path=None) -> np.ndarray:
     for origin, folder in _search_dirs(ds.name, path, ds.system_dirs):
         found = _find_idx(folder, f)
         looked.append(str(folder))
+        if found is not None and origin == "cache":
+            try:
+                return read_idx(found, f)
+            except DataError as err:          # never keep a bad file in our own cache
+                found.unlink(missing_ok=True)
+                looked.append(f"{found} (removed: {err})")
+                continue
         if found is not None:
             return read_idx(found, f)
         if origin == "path argument":
@@ -285,10 +292,9 @@ def _load_idx_file(ds: IdxDataset, role: str, path=None) -> np.ndarray:
                             f"Pass the folder that holds the {ds.name} IDX files.")
     dest = cache_dir() / ds.name / (f.name + ".gz")
     try:
-        _download([m + f.name + ".gz" for m in ds.mirrors], dest, lambda p: read_idx(p, f))
+        return _download([m + f.name + ".gz" for m in ds.mirrors], dest, lambda p: read_idx(p, f))
     except DataError as err:
         raise DataError(f"{err} (looked in: {', '.join(looked)})") from None
-    return read_idx(dest, f)
 
 
 def _load_idx_dataset(ds: IdxDataset, path=None):
@@ -393,8 +399,8 @@ def _parse_imdb(records, source: str):
     return out
 
 
-def _verify_imdb_archive(path: Path) -> None:
-    _parse_imdb(_imdb_records_from_tar(path), str(path))
+def _verify_imdb_archive(path: Path):
+    return _parse_imdb(_imdb_records_from_tar(path), str(path))
 
 
 def load_imdb(path=None, with_ratings: bool = False):
@@ -413,7 +419,6 @@ def load_imdb(path=None, with_ratings: bool = False):
         candidates.append(("path argument", p))
     if os.environ.get("DL_COURSE_DATA"):
         candidates.append(("DL_COURSE_DATA", Path(os.environ["DL_COURSE_DATA"]).expanduser()))
-    candidates.append(("cache", cache_dir()))
     result = None
     for origin, p in candidates:
         options = [p] if p.name in ("aclImdb", IMDB_ARCHIVE) else [p / "aclImdb", p / IMDB_ARCHIVE]
@@ -429,13 +434,21 @@ def load_imdb(path=None, with_ratings: bool = False):
             break
         if origin == "path argument":
             raise DataError(f"{p}: no aclImdb/ folder or {IMDB_ARCHIVE} there (path=... was given).")
+    if result is None and (cache_dir() / "aclImdb").is_dir():
+        result = _parse_imdb(_imdb_records_from_dir(cache_dir() / "aclImdb"), str(cache_dir() / "aclImdb"))
     if result is None:
         dest = cache_dir() / IMDB_ARCHIVE
+        if dest.is_file():                    # a bad archive in our own cache: remove, fetch again
+            try:
+                result = _parse_imdb(_imdb_records_from_tar(dest), str(dest))
+            except DataError as err:
+                dest.unlink(missing_ok=True)
+                looked.append(f"{dest} (removed: {err})")
+    if result is None:
         try:
-            _download([IMDB_URL], dest, _verify_imdb_archive)
+            result = _download([IMDB_URL], dest, _verify_imdb_archive)
         except DataError as err:
             raise DataError(f"{err} (looked in: {', '.join(looked)})") from None
-        result = _parse_imdb(_imdb_records_from_tar(dest), str(dest))
     if with_ratings:
         return tuple(result)
     return tuple((texts, labels) for texts, labels, _ in result)

@@ -141,6 +141,18 @@ def test_download_writes_only_verified_files(tmp_path, monkeypatch):
     assert sorted(p.name for p in dest.parent.iterdir()) == [dest.name]      # no partial files left
 
 
+def test_corrupt_file_in_the_cache_is_removed(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DL_COURSE_CACHE", str(cache))
+    monkeypatch.delenv("DL_COURSE_DATA", raising=False)
+    (cache / "mnist").mkdir(parents=True)
+    bad = cache / "mnist" / "train-images-idx3-ubyte.gz"
+    bad.write_bytes(gzip.compress(b"\0\0\x08\x01" + b"\0\0\0\x02" + b"ab"))
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.gz \(removed: .*decompressed size is 10 bytes"):
+        data.load_mnist()
+    assert not bad.exists()
+
+
 def test_scale_images():
     x = np.array([[[0, 255]]], np.uint8)
     out = data.scale_images(x, flatten=True)
