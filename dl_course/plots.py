@@ -5,7 +5,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["decision_boundaries", "learning_curves", "confusion_matrix", "image_grid", "weight_images"]
+__all__ = ["decision_boundaries", "learning_curves", "confusion_matrix", "image_grid", "weight_images",
+           "compare_curves", "learning_curve"]
 
 
 def decision_boundaries(x, y, weights, labels=None, ax=None):
@@ -87,3 +88,34 @@ def weight_images(W, n: int = 32, shape=(28, 28), ncols: int = 8):
     """The first ``n`` columns of a first-layer weight matrix W (D, H), each shown as an image."""
     W = np.asarray(W)
     return image_grid(W[:, :n].T.reshape(-1, *shape), ncols=ncols, cmap="RdBu_r", symmetric=True)
+
+
+def compare_curves(histories: dict, metric: str = "loss", validation: bool = True, ax=None):
+    """Overlay ``metric`` (solid: training, dashed: validation) of several histories, one colour each."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+    for i, (name, h) in enumerate(histories.items()):
+        c = f"C{i}"
+        epochs = np.arange(1, len(h[metric]) + 1)
+        ax.plot(epochs, h[metric], "-", color=c, label=f"{name} (training)")
+        if validation and h.get(f"val_{metric}"):
+            ax.plot(epochs, h[f"val_{metric}"], "--", color=c, label=f"{name} (validation)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def learning_curve(sizes, train_scores, val_scores, ylabel: str = "accuracy", ax=None):
+    """Training and validation score against training-set size (log-scaled x axis)."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5.5, 3.8))
+    ax.plot(sizes, train_scores, "o-", label="training")
+    ax.plot(sizes, val_scores, "s-", label="validation")
+    ax.set_xscale("log")
+    ax.set_xlabel("training examples")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig

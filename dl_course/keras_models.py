@@ -1,0 +1,135 @@
+"""Dense Keras classifiers and the helpers that train them (Chapters 2 and later).
+
+Backend-independent: only ``keras`` and ``keras.ops`` are used here, so this runs under
+``KERAS_BACKEND=tensorflow`` (the default) and ``KERAS_BACKEND=jax``. Inputs are float32 arrays
+of shape (N, 784) (flattened images in [0, 1]) and integer labels of shape (N,).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+import keras
+
+__all__ = ["seed_everything", "dense_classifier", "compile_classifier", "train", "EpochTimer",
+           "evaluate_accuracy", "fit_and_score"]
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and the backend (``keras.utils.set_random_seed``).
+
+    With ``deterministic=True`` and the TensorFlow backend, also turn on TensorFlow's op
+    determinism, so that a rerun on the same machine gives the same numbers; it can cost speed on
+    a GPU (some fused kernels are disabled) and costs little on a CPU.
+    """
+    keras.utils.set_random_seed(seed)
+    if deterministic and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+        tf.config.experimental.enable_op_determinism()
+
+
+def dense_classifier(hidden=(256, 128), *, input_dim: int = 784, n_classes: int = 10,
+                     dropout: float = 0.0, l2: float = 0.0, activation: str = "relu",
+                     name: str | None = None) -> keras.Model:
+    """An MLP: Dense(h) [+ Dropout] for each width h in ``hidden``, then Dense(n_classes) logits.
+
+    ``l2`` adds l2 * sum(W**2) of every kernel to the loss (weight decay); ``dropout`` is the rate
+    of the Dropout layer after each hidden layer (0: none). Input (N, input_dim), output (N, n_classes).
+    """
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}.")
+    if l2 < 0:
+        raise ValueError(f"l2 must be >= 0, got {l2}.")
+    reg = keras.regularizers.L2(l2) if l2 else None
+    stack = [keras.Input((input_dim,))]
+    for h in hidden:
+        stack.append(keras.layers.Dense(int(h), activation=activation, kernel_regularizer=reg))
+        if dropout:
+            stack.append(keras.layers.Dropout(dropout))
+    stack.append(keras.layers.Dense(n_classes, kernel_regularizer=reg))
+    return keras.Sequential(stack, name=name)
+
+
+def compile_classifier(model: keras.Model, lr: float = 1e-3, optimizer: str = "adam") -> keras.Model:
+    """Compile for integer labels: softmax cross-entropy on logits, accuracy as metric."""
+    optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+                  "rmsprop": keras.optimizers.RMSprop}
+    if optimizer not in optimizers:
+        raise ValueError(f"optimizer={optimizer!r} is not known; expected one of {sorted(optimizers)}.")
+    model.compile(optimizer=optimizers[optimizer](learning_rate=lr),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    return model
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall time of each epoch (training and validation) in ``self.seconds``."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._t0)
+
+
+def train(model: keras.Model, x, y, *, epochs: int, batch_size: int = 128, validation_data=None,
+          early_stopping: int | None = None, callbacks=(), verbose: int = 0) -> dict:
+    """``model.fit`` with a timer, a NaN guard and optional early stopping; returns the history dict.
+
+    ``early_stopping=p`` stops when the validation loss has not improved for p epochs and restores
+    the weights of the best epoch; the history then has ``best_epoch`` (1-based). Every history has
+    ``seconds`` (per epoch). Raises FloatingPointError if the loss becomes NaN.
+    """
+    timer = EpochTimer()
+    cbs = [timer, keras.callbacks.TerminateOnNaN(), *callbacks]
+    stopper = None
+    if early_stopping is not None:
+        if validation_data is None:
+            raise ValueError("early_stopping needs validation_data to monitor.")
+        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping,
+                                                restore_best_weights=True)
+        cbs.append(stopper)
+    h = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
+                  callbacks=cbs, verbose=verbose, shuffle=True)
+    history = {k: [float(v) for v in vals] for k, vals in h.history.items()}
+    if any(not np.isfinite(v) for v in history.get("loss", [])):
+        raise FloatingPointError(f"the training loss became NaN in epoch {len(history['loss'])}; "
+                                 "lower the learning rate or check the inputs for NaN/inf.")
+    history["seconds"] = timer.seconds
+    if stopper is not None:
+        history["best_epoch"] = int(np.argmin(history["val_loss"])) + 1
+    return history
+
+
+def evaluate_accuracy(model: keras.Model, x, y, batch_size: int = 1024) -> float:
+    """Accuracy of the arg-max logit against integer labels y (N,)."""
+    logits = model.predict(x, batch_size=batch_size, verbose=0)
+    return float((np.argmax(logits, axis=1) == np.asarray(y)).mean())
+
+
+def fit_and_score(config: dict, x_train, y_train, x_val, y_val, seed: int = 0) -> float:
+    """Build, train and score one configuration: the validation accuracy after training.
+
+    ``config`` keys: ``hidden`` (tuple of widths) or ``width`` and ``depth``; ``lr``, ``dropout``,
+    ``l2``, ``epochs``, ``batch_size`` (defaults 1e-3, 0, 0, 10, 128). This is the function the
+    model-selection helpers of :mod:`dl_course.selection` call once per fold.
+    """
+    config = dict(config)
+    hidden = config.pop("hidden", None) or (int(config.pop("width", 256)),) * int(config.pop("depth", 2))
+    config.pop("width", None), config.pop("depth", None)
+    known = {"lr", "dropout", "l2", "epochs", "batch_size"}
+    unknown = set(config) - known
+    if unknown:
+        raise ValueError(f"unknown config keys {sorted(unknown)}; expected hidden/width/depth and {sorted(known)}.")
+    seed_everything(seed)
+    model = compile_classifier(dense_classifier(hidden, input_dim=x_train.shape[1],
+                                                dropout=config.get("dropout", 0.0), l2=config.get("l2", 0.0)),
+                               lr=config.get("lr", 1e-3))
+    train(model, x_train, y_train, epochs=config.get("epochs", 10), batch_size=config.get("batch_size", 128))
+    return evaluate_accuracy(model, x_val, y_val)

@@ -1,0 +1,44 @@
+"""Fair model selection: k-fold cross-validation on training data only (Chapter 2).
+
+The functions here take the *training* set and a scoring function; they are never handed a test
+set, so they cannot look at one. Folds come from scikit-learn's ``StratifiedKFold`` and
+configurations from its ``ParameterGrid`` / ``ParameterSampler``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import ParameterGrid, ParameterSampler, StratifiedKFold
+
+__all__ = ["stratified_folds", "cross_validate", "search", "ParameterGrid", "ParameterSampler"]
+
+
+def stratified_folds(y, k: int = 5, seed: int = 0):
+    """(train_idx, val_idx) pairs of a shuffled stratified k-fold split of range(len(y))."""
+    if k < 2:
+        raise ValueError(f"k must be >= 2 for cross-validation, got {k}.")
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+
+
+def cross_validate(score_fn, config: dict, x, y, *, k: int = 5, seed: int = 0) -> dict:
+    """Score ``config`` on each of k stratified folds of the training data (x, y).
+
+    ``score_fn(config, x_train, y_train, x_val, y_val, seed=...)`` trains on the fold's training part
+    and returns its score on the held-out part, e.g. :func:`dl_course.keras_models.fit_and_score`.
+    Returns ``{"config", "scores", "mean", "std"}`` (std across folds, ddof=1).
+    """
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)}.")
+    scores = [float(score_fn(config, x[tr], y[tr], x[va], y[va], seed=seed + i))
+              for i, (tr, va) in enumerate(stratified_folds(y, k, seed))]
+    return {"config": dict(config), "scores": scores, "mean": float(np.mean(scores)),
+            "std": float(np.std(scores, ddof=1))}
+
+
+def search(score_fn, configs, x, y, *, k: int = 5, seed: int = 0) -> list[dict]:
+    """Cross-validate every configuration in ``configs``; rows sorted best mean score first.
+
+    Every configuration sees the same folds, so their scores are compared on equal terms.
+    """
+    rows = [cross_validate(score_fn, c, x, y, k=k, seed=seed) for c in configs]
+    return sorted(rows, key=lambda r: -r["mean"])
