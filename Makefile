@@ -16,7 +16,7 @@ ifneq ($(strip $(DL_COURSE_DATA)),)
 export DL_COURSE_DATA := $(abspath $(DL_COURSE_DATA))
 endif
 export DL_COURSE_BUILD_DIR := $(CURDIR)/_build
-export TF_CPP_MIN_LOG_LEVEL ?= 2
+export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONHASHSEED ?= 0
 
 .PHONY: book test clean clean-cache help

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import profiles
 
-__all__ = ["Record", "build_info", "build_info_markdown", "numbers_dir", "show_source"]
+__all__ = ["Record", "build_info", "build_info_markdown", "numbers_dir", "show_source", "markdown_table"]
 
 DISTRIBUTIONS = ("dl_course", "numpy", "scikit-learn", "matplotlib", "keras", "tensorflow", "jax",
                  "jupyter-book", "myst-nb")
@@ -128,3 +128,21 @@ def show_source(obj):
     import inspect
     from IPython.display import Markdown
     return Markdown(f"```python\n{inspect.getsource(obj).rstrip()}\n```")
+
+
+def markdown_table(rows, columns: dict):
+    """Display ``rows`` (a list of dicts) as a Markdown table.
+
+    ``columns`` maps a header to ``(key, format)``, e.g. ``{"val. accuracy": ("val_acc", "{:.2%}")}``;
+    ``key`` may also be a function of the row.
+    """
+    from IPython.display import Markdown
+    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
+    body = []
+    for r in rows:
+        cells = []
+        for key, fmt in columns.values():
+            v = key(r) if callable(key) else r[key]
+            cells.append(fmt.format(v))
+        body.append("| " + " | ".join(cells) + " |")
+    return Markdown(head + "\n".join(body))

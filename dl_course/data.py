@@ -37,6 +37,7 @@ __all__ = [
     "load_imdb",
     "read_idx",
     "scale_images",
+    "train_val_split",
     "FASHION_MNIST_CLASSES",
 ]
 
@@ -329,6 +330,15 @@ def scale_images(x: np.ndarray, flatten: bool = False) -> np.ndarray:
         raise TypeError(f"x must be uint8 images as the loaders return them; got dtype {x.dtype}.")
     out = x.astype(np.float32) / np.float32(255)
     return out.reshape(len(x), -1) if flatten else out
+
+
+def train_val_split(x, y, n_val: int = 5000, seed: int = 0):
+    """Hold out ``n_val`` training examples, stratified by label, for validation (scikit-learn).
+
+    Returns ``x_train, x_val, y_train, y_val``; the same seed gives the same split.
+    """
+    from sklearn.model_selection import train_test_split
+    return train_test_split(x, y, test_size=n_val, stratify=y, random_state=seed)
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,7 +12,11 @@ import time
 
 import numpy as np
 
-import keras
+# TensorFlow's C++ logging prints backend chatter (CUDA probes, dataset attributes) to stderr;
+# keep it quiet unless the user asked for it. Must be set before TensorFlow is imported.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
 
 __all__ = ["seed_everything", "dense_classifier", "compile_classifier", "train", "EpochTimer",
            "evaluate_accuracy", "fit_and_score"]
@@ -78,6 +82,18 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._t0)
 
 
+def _check_inputs(x, y, name: str) -> None:
+    x = np.asarray(x)
+    if len(x) != len(y):
+        raise ValueError(f"{name} has {len(x)} rows but its labels have {len(y)}.")
+    if len(x) == 0:
+        raise ValueError(f"{name} is empty.")
+    if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
+        bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
+        raise ValueError(f"{name} contains NaN or infinite values (rows {bad[:5].tolist()}...); "
+                         "clean or impute them before training.")
+
+
 def train(model: keras.Model, x, y, *, epochs: int, batch_size: int = 128, validation_data=None,
           early_stopping: int | None = None, callbacks=(), verbose: int = 0) -> dict:
     """``model.fit`` with a timer, a NaN guard and optional early stopping; returns the history dict.
@@ -86,6 +102,9 @@ def train(model: keras.Model, x, y, *, epochs: int, batch_size: int = 128, valid
     the weights of the best epoch; the history then has ``best_epoch`` (1-based). Every history has
     ``seconds`` (per epoch). Raises FloatingPointError if the loss becomes NaN.
     """
+    _check_inputs(x, y, "x")
+    if validation_data is not None:
+        _check_inputs(*validation_data, "validation x")
     timer = EpochTimer()
     cbs = [timer, keras.callbacks.TerminateOnNaN(), *callbacks]
     stopper = None

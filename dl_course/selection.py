@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import ParameterGrid, ParameterSampler, StratifiedKFold
 
-__all__ = ["stratified_folds", "cross_validate", "search", "ParameterGrid", "ParameterSampler"]
+__all__ = ["stratified_folds", "cross_validate", "search", "selection_bias", "ParameterGrid", "ParameterSampler"]
 
 
 def stratified_folds(y, k: int = 5, seed: int = 0):
@@ -42,3 +42,32 @@ def search(score_fn, configs, x, y, *, k: int = 5, seed: int = 0) -> list[dict]:
     """
     rows = [cross_validate(score_fn, c, x, y, k=k, seed=seed) for c in configs]
     return sorted(rows, key=lambda r: -r["mean"])
+
+
+def selection_bias(correct, n_select: int, n_repeats: int = 500, seed: int = 0) -> dict:
+    """How optimistic is the best score when the *same* data is used to choose and to report it?
+
+    ``correct`` (n_models, n_examples) bool: whether each model got each held-out example right.
+    Each repeat splits the examples at random into a part A of ``n_select`` examples and a part B
+    of the rest, picks the model with the best accuracy on A, and records its accuracy on A minus
+    on B. For any fixed model that difference averages to zero over random splits, so the mean
+    ``optimism`` is the bias that the choosing itself adds. Returns ``optimism`` (mean),
+    ``optimism_std``, ``fraction_positive`` and the per-repeat ``values``.
+    """
+    correct = np.asarray(correct, dtype=bool)
+    if correct.ndim != 2 or correct.shape[0] < 1:
+        raise ValueError(f"correct must have shape (n_models, n_examples); got {correct.shape}.")
+    n = correct.shape[1]
+    if not 0 < n_select < n:
+        raise ValueError(f"n_select must be in (0, {n}); got {n_select}.")
+    rng = np.random.default_rng(seed)
+    values = np.empty(n_repeats)
+    for r in range(n_repeats):
+        in_a = np.zeros(n, bool)
+        in_a[rng.choice(n, n_select, replace=False)] = True
+        acc_a = correct[:, in_a].mean(axis=1)
+        acc_b = correct[:, ~in_a].mean(axis=1)
+        best = int(np.argmax(acc_a))
+        values[r] = acc_a[best] - acc_b[best]
+    return {"optimism": float(values.mean()), "optimism_std": float(values.std(ddof=1)),
+            "fraction_positive": float((values > 0).mean()), "values": values}

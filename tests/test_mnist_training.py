@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from sklearn.model_selection import train_test_split
 
 from dl_course import data, numpy_nets as nn, profiles
 
@@ -12,7 +11,7 @@ def test_quick_profile_reaches_97_percent_on_the_mnist_test_set(real_data):
     cfg = profiles.settings("ch01", "quick")
     (x, y), (xt, yt) = data.load_mnist(real_data)
     x, xt = data.scale_images(x, flatten=True), data.scale_images(xt, flatten=True)
-    x_tr, x_val, y_tr, y_val = train_test_split(x, y, test_size=5000, stratify=y, random_state=0)
+    x_tr, x_val, y_tr, y_val = data.train_val_split(x, y, n_val=5000, seed=0)
     x_tr, y_tr = x_tr[: cfg["n_train"]], y_tr[: cfg["n_train"]]
     rng = np.random.default_rng(42)
     model = nn.make_mlp((784, *cfg["hidden"], 10), rng=rng)
