@@ -57,14 +57,20 @@ def build_info_markdown(info: dict | None = None) -> str:
     return "| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
 
 
-def numbers_dir() -> Path | None:
-    """``$DL_COURSE_BUILD_DIR/numbers``, else ``_build/numbers`` beside the nearest ``_config.yml`` above the cwd."""
+def build_dir() -> Path | None:
+    """``$DL_COURSE_BUILD_DIR``, else ``_build`` beside the nearest ``_config.yml`` above the cwd, else None."""
     if os.environ.get("DL_COURSE_BUILD_DIR"):
-        return Path(os.environ["DL_COURSE_BUILD_DIR"]) / "numbers"
+        return Path(os.environ["DL_COURSE_BUILD_DIR"])
     for folder in [Path.cwd(), *Path.cwd().parents]:
         if (folder / "_config.yml").is_file():
-            return folder / "_build" / "numbers"
+            return folder / "_build"
     return None
+
+
+def numbers_dir() -> Path | None:
+    """Where chapters record their numbers: ``<build_dir>/numbers`` (None outside a book build)."""
+    d = build_dir()
+    return None if d is None else d / "numbers"
 
 
 def _plain(value):

@@ -30,11 +30,11 @@ SETTINGS = {
         "quick": {"n_train": 10_000, "epochs": 10, "hidden": (256, 128), "batch_size": 128,
                   "n_small": 1_000, "wide": (512, 512), "overfit_epochs": 30,
                   "sizes": (500, 1_000, 2_000, 4_000, 8_000), "n_select": 5_000, "k": 3,
-                  "n_configs": 6, "select_epochs": 6, "n_trap": 10, "trap_epochs": 2, "n_seeds": 3},
+                  "n_configs": 6, "select_epochs": 5, "n_trap": 12, "trap_epochs": 3, "n_seeds": 3},
         "full": {"n_train": 55_000, "epochs": 30, "hidden": (256, 128), "batch_size": 128,
                  "n_small": 2_000, "wide": (1024, 1024), "overfit_epochs": 100,
-                 "sizes": (1_000, 2_000, 4_000, 8_000, 16_000, 55_000), "n_select": 55_000, "k": 5,
-                 "n_configs": 16, "select_epochs": 30, "n_trap": 40, "trap_epochs": 5, "n_seeds": 5},
+                 "sizes": (1_000, 2_000, 4_000, 8_000, 16_000, 55_000), "n_select": 60_000, "k": 5,
+                 "n_configs": 10, "select_epochs": 30, "n_trap": 24, "trap_epochs": 10, "n_seeds": 5},
     },
 }
 

@@ -1,0 +1,85 @@
+"""Convolutional classifiers for 28 x 28 grey images (Chapter 3), in backend-independent Keras 3.
+
+Input (N, 28, 28, 1) float32 in [0, 1]; output (N, 10) logits.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # see keras_models
+
+import keras  # noqa: E402
+
+__all__ = ["simple_cnn", "compile_cnn", "fit_trial", "BASELINE"]
+
+# The baseline of the hyper-parameter study: every trial changes one of these.
+BASELINE = {"filters": 32, "kernel_size": 3, "blocks": 2, "pooling": "max", "dropout": 0.25,
+            "batch_norm": False, "dense": 128, "lr": 1e-3, "batch_size": 128, "optimizer": "adam",
+            "augment": False}
+
+
+def simple_cnn(filters: int = 32, kernel_size: int = 3, blocks: int = 2, pooling: str = "max",
+               dropout: float = 0.25, batch_norm: bool = False, dense: int = 128, augment: bool = False,
+               input_shape=(28, 28, 1), n_classes: int = 10, seed: int | None = None) -> keras.Model:
+    """``blocks`` conv blocks, then Dense(dense) and the logits.
+
+    Block i: Conv2D(filters * 2**i, kernel_size, padding="same") [+ BatchNormalization] + ReLU,
+    then a 2 x 2 pooling (``pooling`` = "max", "avg" or "none": a stride-2 convolution instead).
+    ``dropout`` applies before the dense layers. ``augment`` adds random shifts (up to 10%) and
+    horizontal flips, active in training only.
+    """
+    if pooling not in ("max", "avg", "none"):
+        raise ValueError(f"pooling={pooling!r} is not known; expected 'max', 'avg' or 'none'.")
+    if blocks < 1:
+        raise ValueError(f"blocks must be >= 1, got {blocks}.")
+    L = keras.layers
+    stack = [keras.Input(input_shape)]
+    if augment:
+        stack += [L.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed),
+                  L.RandomFlip("horizontal", seed=seed)]
+    for i in range(blocks):
+        stride = 2 if pooling == "none" else 1
+        stack.append(L.Conv2D(filters * 2 ** i, kernel_size, strides=stride, padding="same",
+                              use_bias=not batch_norm))
+        if batch_norm:
+            stack.append(L.BatchNormalization())
+        stack.append(L.Activation("relu"))
+        if pooling == "max":
+            stack.append(L.MaxPooling2D(2))
+        elif pooling == "avg":
+            stack.append(L.AveragePooling2D(2))
+    stack.append(L.Flatten())
+    if dropout:
+        stack.append(L.Dropout(dropout, seed=seed))
+    stack += [L.Dense(dense, activation="relu"), L.Dense(n_classes)]
+    return keras.Sequential(stack)
+
+
+def compile_cnn(model: keras.Model, lr: float = 1e-3, optimizer: str = "adam") -> keras.Model:
+    """Softmax cross-entropy on logits; optimizer "adam", "sgd" or "momentum" (SGD with 0.9)."""
+    makers = {"adam": lambda: keras.optimizers.Adam(lr),
+              "sgd": lambda: keras.optimizers.SGD(lr),
+              "momentum": lambda: keras.optimizers.SGD(lr, momentum=0.9)}
+    if optimizer not in makers:
+        raise ValueError(f"optimizer={optimizer!r} is not known; expected one of {sorted(makers)}.")
+    model.compile(optimizer=makers[optimizer](),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
+
+
+def fit_trial(config: dict, seed: int, *, x_train, y_train, x_val, y_val) -> dict:
+    """Train one configuration (``BASELINE``'s keys plus ``epochs``) and return its metrics.
+
+    Metrics: ``val_accuracy`` (last epoch), ``train_accuracy`` (last epoch, running mean),
+    ``seconds`` (training wall time) and ``n_params``. This is the ``train_fn`` that
+    :func:`dl_course.sweep.sweep` calls, with the data bound by ``functools.partial``.
+    """
+    from . import keras_models as km
+    config = dict(config)
+    epochs, lr, batch_size, optimizer = (config.pop(k) for k in ("epochs", "lr", "batch_size", "optimizer"))
+    km.seed_everything(seed)
+    model = compile_cnn(simple_cnn(**config, seed=seed), lr=lr, optimizer=optimizer)
+    h = km.train(model, x_train, y_train, epochs=epochs, batch_size=batch_size, validation_data=(x_val, y_val))
+    return {"val_accuracy": h["val_accuracy"][-1], "train_accuracy": h["accuracy"][-1],
+            "seconds": float(sum(h["seconds"])), "n_params": int(model.count_params())}
