@@ -63,8 +63,11 @@ def confusion_matrix(y_true, y_pred, display_labels=None, normalize=None):
 
 
 def image_grid(images, titles=None, ncols: int = 8, cmap="gray", size: float = 1.3, symmetric=False):
-    """A grid of images (N, H, W); ``symmetric=True`` centres the colour map on 0 (for weights)."""
-    images = np.asarray(images)
+    """A grid of images: an array (N, H, W) or a list of 2-D arrays (sizes may differ).
+
+    ``symmetric=True`` centres the colour map on 0 (for weights).
+    """
+    images = [np.asarray(im) for im in images]
     n = len(images)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * (1.25 if titles else 1)),

@@ -36,6 +36,25 @@ SETTINGS = {
                  "sizes": (1_000, 2_000, 4_000, 8_000, 16_000, 55_000), "n_select": 60_000, "k": 5,
                  "n_configs": 10, "select_epochs": 30, "n_trap": 24, "trap_epochs": 10, "n_seeds": 5},
     },
+    "ch03": {
+        # compare: CNN vs dense on n_train images; sweep: n_sweep training and n_sweep_val validation
+        # images, sweep_epochs per trial, one run per seed; joint: top factors, then the winner is
+        # retrained on n_train for final_epochs and tested once.
+        "quick": {"n_train": 10_000, "epochs": 5, "n_sweep": 3_000, "n_sweep_val": 2_000, "sweep_epochs": 3,
+                  "seeds": (0,), "final_epochs": 6,
+                  "values": {"filters": [8, 16, 32], "kernel_size": [3, 5], "blocks": [1, 2, 3],
+                             "pooling": ["max", "avg", "none"], "dropout": [0.0, 0.25, 0.5],
+                             "batch_norm": [False, True], "lr": [3e-4, 1e-3, 3e-3],
+                             "batch_size": [32, 128, 512], "optimizer": ["sgd", "momentum", "adam"],
+                             "augment": [False, True]}},
+        "full": {"n_train": 60_000, "epochs": 15, "n_sweep": 55_000, "n_sweep_val": 5_000, "sweep_epochs": 15,
+                 "seeds": (0, 1, 2), "final_epochs": 40,
+                 "values": {"filters": [8, 16, 32, 64, 96], "kernel_size": [3, 5, 7], "blocks": [1, 2, 3],
+                            "pooling": ["max", "avg", "none"], "dropout": [0.0, 0.25, 0.5],
+                            "batch_norm": [False, True], "lr": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
+                            "batch_size": [32, 64, 128, 256, 512], "optimizer": ["sgd", "momentum", "adam"],
+                            "augment": [False, True]}},
+    },
 }
 
 
