@@ -55,6 +55,24 @@ SETTINGS = {
                             "batch_size": [32, 64, 128, 256, 512], "optimizer": ["sgd", "momentum", "adam"],
                             "augment": [False, True]}},
     },
+    "ch04": {
+        "quick": {"n_train": 5_000, "n_test": 5_000, "vocab": 10_000, "maxlen": 150, "embed": 32,
+                  "units": 32, "epochs": 3, "batch_size": 64},
+        "full": {"n_train": 25_000, "n_test": 25_000, "vocab": 20_000, "maxlen": 400, "embed": 128,
+                 "units": 64, "epochs": 10, "batch_size": 64},
+    },
+    "ch05": {
+        "quick": {"n_train": 20_000, "epochs": 8, "code_sizes": (2, 8, 32), "deep_hidden": (256, 128),
+                  "noise": {"gaussian": (0.2, 0.4, 0.6), "masking": (0.25, 0.5, 0.75)},
+                  "seq_reviews": 4_000, "seq_vocab": 4_000, "seq_maxlen": 40, "seq_units": 128, "seq_epochs": 6},
+        "full": {"n_train": 60_000, "epochs": 50, "code_sizes": (2, 8, 30, 64), "deep_hidden": (1000, 500, 250),
+                 "noise": {"gaussian": (0.2, 0.4, 0.6), "masking": (0.25, 0.5, 0.75)},
+                 "seq_reviews": 25_000, "seq_vocab": 10_000, "seq_maxlen": 80, "seq_units": 256, "seq_epochs": 30},
+    },
+    "ch06": {
+        "quick": {"n_train": 30_000, "epochs": 10, "hidden": (512, 256), "big_latent": 16, "batch_size": 128},
+        "full": {"n_train": 60_000, "epochs": 60, "hidden": (512, 256), "big_latent": 16, "batch_size": 128},
+    },
 }
 
 

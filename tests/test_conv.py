@@ -49,3 +49,20 @@ def test_receptive_field():
 def test_bad_padding_is_refused():
     with pytest.raises(ValueError, match="padding='full' is not known"):
         conv.conv2d(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1)), padding="full")
+
+
+@pytest.mark.parametrize("filters,kernel,blocks,pooling,bn", [
+    (8, 3, 1, "max", False), (16, 5, 2, "avg", True), (8, 3, 3, "none", False), (4, 7, 3, "max", True)])
+def test_cnn_parameter_count_from_the_formulas(filters, kernel, blocks, pooling, bn):
+    from dl_course import cnn
+    model = cnn.simple_cnn(filters=filters, kernel_size=kernel, blocks=blocks, pooling=pooling,
+                           batch_norm=bn, dense=32)
+    n, c_in, expected = 28, 1, 0
+    for i in range(blocks):
+        c_out = filters * 2 ** i
+        expected += conv.conv_params(kernel, kernel, c_in, c_out, bias=not bn) + (4 * c_out if bn else 0)
+        n = conv.conv_output_size(n, kernel, 2, "same") if pooling == "none" else conv.conv_output_size(n, 2, 2)
+        c_in = c_out
+    expected += (n * n * c_in + 1) * 32 + (32 + 1) * 10
+    assert model.count_params() == expected
+    assert model.output_shape == (None, 10)

@@ -1,0 +1,37 @@
+"""The VAE's training step written with ``tf.GradientTape``, as the TensorFlow homework teaches it.
+
+**TensorFlow only.** The package's :class:`dl_course.vae.VAE` overrides ``compute_loss`` instead,
+which Keras 3 calls from its own training step on every backend; this class overrides the whole
+``train_step``, which only works under ``KERAS_BACKEND=tensorflow``. Both compute the same loss.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from .vae import VAE, bernoulli_nll, kl_divergence
+
+__all__ = ["TapeVAE"]
+
+
+@keras.saving.register_keras_serializable(package="dl_course")
+class TapeVAE(VAE):
+    """A :class:`VAE` whose ``train_step`` records the forward pass on a tape and applies the gradients."""
+
+    def train_step(self, data):
+        x = data[0] if isinstance(data, tuple) else data
+        with tf.GradientTape() as tape:
+            mu, log_var, z = self.encoder(x, training=True)
+            logits = self.decoder(z, training=True)
+            reconstruction = bernoulli_nll(x, logits)
+            kl = kl_divergence(mu, log_var)
+            loss = tf.reduce_mean(reconstruction + self.beta * kl)
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.kl_tracker.update_state(kl)
+        for m in self.metrics:
+            if m.name == "loss":
+                m.update_state(loss)
+        return {m.name: m.result() for m in self.metrics}
