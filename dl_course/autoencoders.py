@@ -12,17 +12,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # see keras_models
 
 import keras  # noqa: E402
 
-__all__ = ["dense_autoencoder"]
+import numpy as np  # noqa: E402
+
+__all__ = ["dense_autoencoder", "gaussian_noise", "masking_noise", "pca_reconstruct",
+           "squared_error_per_image", "bce_per_pixel", "sequence_autoencoder", "token_accuracy"]
 
 
 def dense_autoencoder(code_dim: int, hidden=(), input_dim: int = 784, activation: str = "relu",
                       code_activation: str | None = None, loss: str = "binary_crossentropy",
-                      lr: float = 1e-3):
+                      lr: float = 1e-3, output_activation: str | None = "sigmoid"):
     """A compiled dense autoencoder; returns ``(autoencoder, encoder, decoder)``.
 
     Encoder: Dense(h, activation) for h in ``hidden``, then Dense(code_dim, code_activation) (a
     linear code by default). Decoder: the mirror image, ending in Dense(input_dim, sigmoid).
     ``hidden=()`` gives the shallow autoencoder (one code layer). Input and output (N, input_dim).
+    With ``output_activation=None``, ``loss="mse"`` and no hidden layer it is a *linear* autoencoder.
     """
     x = inputs = keras.Input((input_dim,))
     for h in hidden:
@@ -33,8 +37,70 @@ def dense_autoencoder(code_dim: int, hidden=(), input_dim: int = 784, activation
     z = code_in = keras.Input((code_dim,))
     for h in reversed(hidden):
         z = keras.layers.Dense(h, activation=activation)(z)
-    decoder = keras.Model(code_in, keras.layers.Dense(input_dim, activation="sigmoid")(z), name="decoder")
+    decoder = keras.Model(code_in, keras.layers.Dense(input_dim, activation=output_activation)(z), name="decoder")
 
     autoencoder = keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")
     autoencoder.compile(optimizer=keras.optimizers.Adam(lr), loss=loss)
     return autoencoder, encoder, decoder
+
+
+def gaussian_noise(x: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
+    """x + N(0, std^2) per pixel, clipped back to [0, 1]; same shape and dtype as x."""
+    if std < 0:
+        raise ValueError(f"std must be >= 0, got {std}.")
+    return np.clip(x + rng.normal(scale=std, size=x.shape), 0.0, 1.0).astype(x.dtype)
+
+
+def masking_noise(x: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Set each pixel to 0 independently with probability ``fraction`` (Vincent et al. 2008)."""
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must be in [0, 1], got {fraction}.")
+    return (x * (rng.random(x.shape) >= fraction)).astype(x.dtype)
+
+
+def pca_reconstruct(x_train: np.ndarray, x: np.ndarray, k: int) -> np.ndarray:
+    """Project x (N, D) on the top-k principal subspace of x_train (scikit-learn PCA) and map back."""
+    from sklearn.decomposition import PCA
+    pca = PCA(n_components=k, random_state=0).fit(x_train)
+    return pca.inverse_transform(pca.transform(x)).astype(x.dtype)
+
+
+def squared_error_per_image(x: np.ndarray, x_hat: np.ndarray) -> float:
+    """Mean over images of sum over pixels of (x - x_hat)^2 (the measure of Hinton and Salakhutdinov 2006)."""
+    return float(np.mean(np.sum((x - x_hat) ** 2, axis=1)))
+
+
+def bce_per_pixel(x: np.ndarray, x_hat: np.ndarray, eps: float = 1e-7) -> float:
+    """Mean per-pixel binary cross-entropy of reconstructions x_hat in (0, 1) against x (the Keras blog's measure)."""
+    p = np.clip(x_hat, eps, 1 - eps)
+    return float(np.mean(-(x * np.log(p) + (1 - x) * np.log(1 - p))))
+
+
+def sequence_autoencoder(vocab_size: int, code_dim: int = 128, embed_dim: int = 64, lr: float = 2e-3):
+    """A GRU sequence autoencoder with teacher forcing; returns ``(model, encoder)``.
+
+    Encoder: token ids (N, T) (0 = padding, masked) -> Embedding -> GRU -> code (N, code_dim).
+    Decoder: the code is the initial state of a second GRU that reads the teacher-forcing inputs
+    (N, T) (the targets shifted right, start token ``vocab_size``) and outputs logits (N, T, vocab_size).
+    ``model([tokens, decoder_inputs])`` is trained with sparse cross-entropy on the tokens; pass
+    ``sample_weight=(tokens != 0)`` so padding does not count.
+    """
+    L = keras.layers
+    enc_in = keras.Input((None,), dtype="int32", name="tokens")
+    code = L.GRU(code_dim, name="code")(L.Embedding(vocab_size, embed_dim, mask_zero=True)(enc_in))
+    encoder = keras.Model(enc_in, code, name="sequence_encoder")
+    dec_in = keras.Input((None,), dtype="int32", name="decoder_inputs")
+    seq = L.GRU(code_dim, return_sequences=True)(L.Embedding(vocab_size + 1, embed_dim)(dec_in),
+                                                 initial_state=encoder(enc_in))
+    model = keras.Model([enc_in, dec_in], L.Dense(vocab_size)(seq), name="sequence_autoencoder")
+    model.compile(optimizer=keras.optimizers.Adam(lr),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  weighted_metrics=[])
+    return model, encoder
+
+
+def token_accuracy(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Per sequence: fraction of non-padding positions whose arg-max logit is the target token, (N,)."""
+    mask = targets != 0
+    hits = (np.argmax(logits, axis=-1) == targets) & mask
+    return hits.sum(axis=1) / np.maximum(mask.sum(axis=1), 1)

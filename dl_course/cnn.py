@@ -43,7 +43,9 @@ def simple_cnn(filters: int = 32, kernel_size: int = 3, blocks: int = 2, pooling
         stack.append(L.Conv2D(filters * 2 ** i, kernel_size, strides=stride, padding="same",
                               use_bias=not batch_norm))
         if batch_norm:
-            stack.append(L.BatchNormalization())
+            # momentum 0.9 rather than Keras's 0.99: the moving statistics that inference uses must
+            # settle within the few hundred steps of a short run
+            stack.append(L.BatchNormalization(momentum=0.9))
         stack.append(L.Activation("relu"))
         if pooling == "max":
             stack.append(L.MaxPooling2D(2))

@@ -63,11 +63,11 @@ SETTINGS = {
     },
     "ch05": {
         "quick": {"n_train": 20_000, "epochs": 8, "code_sizes": (2, 8, 32), "deep_hidden": (256, 128),
-                  "noise": {"gaussian": (0.2, 0.4, 0.6), "masking": (0.25, 0.5, 0.75)},
-                  "seq_reviews": 4_000, "seq_vocab": 4_000, "seq_maxlen": 40, "seq_units": 128, "seq_epochs": 6},
-        "full": {"n_train": 60_000, "epochs": 50, "code_sizes": (2, 8, 30, 64), "deep_hidden": (1000, 500, 250),
-                 "noise": {"gaussian": (0.2, 0.4, 0.6), "masking": (0.25, 0.5, 0.75)},
-                 "seq_reviews": 25_000, "seq_vocab": 10_000, "seq_maxlen": 80, "seq_units": 256, "seq_epochs": 30},
+                  "dae_epochs": 5, "noise": {"gaussian": (0.2, 0.4, 0.6), "masking": (0.25, 0.5, 0.75)},
+                  "seq_reviews": 6_000, "seq_vocab": 4_000, "seq_maxlen": 30, "seq_units": 128, "seq_epochs": 8},
+        "full": {"n_train": 60_000, "epochs": 50, "code_sizes": (2, 8, 32, 64), "deep_hidden": (1000, 500, 250),
+                 "dae_epochs": 30, "noise": {"gaussian": (0.2, 0.4, 0.6), "masking": (0.25, 0.5, 0.75)},
+                 "seq_reviews": 25_000, "seq_vocab": 10_000, "seq_maxlen": 40, "seq_units": 256, "seq_epochs": 30},
     },
     "ch06": {
         "quick": {"n_train": 30_000, "epochs": 10, "hidden": (512, 256), "big_latent": 16, "batch_size": 128},
