@@ -6,9 +6,8 @@ reconstructions are in [0, 1] too.
 
 from __future__ import annotations
 
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # see keras_models
+from . import _quiet  # noqa: F401  (before keras: keeps TensorFlow's logs out of the book)
 
 import keras  # noqa: E402
 

@@ -94,11 +94,12 @@ class Record:
         self.info = build_info()
         self.numbers: dict = {}
 
-    def glue(self, name: str, value, display: bool = False):
-        """Glue ``value`` under ``name`` for the prose and record it; returns ``value``.
+    def glue(self, name: str, value, display: bool = False) -> None:
+        """Glue ``value`` under ``name`` for the prose and record it.
 
         Numbers, strings and small lists are recorded in the JSON file; matplotlib figures are glued
-        only (and closed, so that they are not shown twice).
+        only, and closed so that they appear once, where the prose places them. Returns None, so
+        that a cell ending in a glue shows nothing more.
         """
         is_figure = type(value).__name__ == "Figure"
         try:
@@ -113,7 +114,6 @@ class Record:
         else:
             self.numbers[name] = _plain(value)
             self.save()
-        return value
 
     def save(self) -> Path | None:
         """Write ``numbers/<chapter>.json`` atomically (temporary file, then rename)."""

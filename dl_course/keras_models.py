@@ -7,14 +7,11 @@ of shape (N, 784) (flattened images in [0, 1]) and integer labels of shape (N,).
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
 
-# TensorFlow's C++ logging prints backend chatter (CUDA probes, dataset attributes) to stderr;
-# keep it quiet unless the user asked for it. Must be set before TensorFlow is imported.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from . import _quiet  # noqa: F401  (before keras: keeps TensorFlow's logs out of the book)
 
 import keras  # noqa: E402
 

@@ -7,9 +7,8 @@ the embedding, so padding never changes the output); the output is one logit per
 
 from __future__ import annotations
 
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # see keras_models
+from . import _quiet  # noqa: F401  (before keras: keeps TensorFlow's logs out of the book)
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

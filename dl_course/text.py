@@ -9,10 +9,9 @@ out-of-vocabulary token ``[UNK]``.
 
 from __future__ import annotations
 
-import os
 import re
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # see keras_models
+from . import _quiet  # noqa: F401  (before keras: keeps TensorFlow's logs out of the book)
 
 import numpy as np  # noqa: E402
 

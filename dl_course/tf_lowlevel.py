@@ -10,9 +10,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import tensorflow as tf
 
-import keras
+from . import _quiet  # noqa: F401
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 __all__ = ["LowLevelMLP", "fit_lowlevel"]
 

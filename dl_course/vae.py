@@ -12,9 +12,8 @@ TensorFlow-only ``GradientTape`` version lives in :mod:`dl_course.vae_tf`.
 
 from __future__ import annotations
 
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # see keras_models
+from . import _quiet  # noqa: F401  (before keras: keeps TensorFlow's logs out of the book)
 
 import keras  # noqa: E402
 from keras import ops  # noqa: E402

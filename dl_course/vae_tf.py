@@ -7,8 +7,10 @@ which Keras 3 calls from its own training step on every backend; this class over
 
 from __future__ import annotations
 
-import keras
-import tensorflow as tf
+from . import _quiet  # noqa: F401
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 from .vae import VAE, bernoulli_nll, kl_divergence
 

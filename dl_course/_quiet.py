@@ -1,0 +1,13 @@
+"""Keep TensorFlow's log chatter out of the book and the terminal.
+
+TensorFlow's C++ side prints backend probes (CUDA, dataset attributes) and its Python logger
+warns about ``tf.function`` retracing whenever a new model is evaluated; neither helps a reader.
+Imported first by every module that imports Keras. A user who wants the logs sets
+``TF_CPP_MIN_LOG_LEVEL`` themselves (it is only given a default here).
+"""
+
+import logging
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")    # must be set before TensorFlow is imported
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
