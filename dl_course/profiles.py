@@ -33,7 +33,7 @@ SETTINGS = {
                   "n_configs": 6, "select_epochs": 5, "n_trap": 12, "trap_epochs": 3, "n_seeds": 3},
         "full": {"n_train": 55_000, "epochs": 30, "hidden": (256, 128), "batch_size": 128,
                  "n_small": 2_000, "wide": (1024, 1024), "overfit_epochs": 100,
-                 "sizes": (1_000, 2_000, 4_000, 8_000, 16_000, 55_000), "n_select": 60_000, "k": 5,
+                 "sizes": (1_000, 2_000, 4_000, 8_000, 16_000, 55_000), "n_select": 55_000, "k": 5,
                  "n_configs": 10, "select_epochs": 30, "n_trap": 24, "trap_epochs": 10, "n_seeds": 5},
     },
     "ch03": {
