@@ -10,4 +10,10 @@ import logging
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")    # must be set before TensorFlow is imported
-logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+import keras  # noqa: E402
+
+if keras.backend.backend() == "tensorflow":
+    import tensorflow as tf
+    # get_logger() sets the level to INFO in interactive sessions (a Jupyter kernel is one), so set it after
+    tf.get_logger().setLevel(logging.ERROR)

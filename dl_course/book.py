@@ -54,7 +54,7 @@ def build_info_markdown(info: dict | None = None) -> str:
             ("GPU", ", ".join(info["gpus"]) or "none"), ("Keras backend", info["keras_backend"]),
             ("Python", info["python"])]
     rows += [(name, v) for name, v in info["versions"].items()]
-    return "| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+    return "| what | this build |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
 
 
 def build_dir() -> Path | None:
