@@ -58,15 +58,12 @@ def simple_cnn(filters: int = 32, kernel_size: int = 3, blocks: int = 2, pooling
 
 
 def compile_cnn(model: keras.Model, lr: float = 1e-3, optimizer: str = "adam") -> keras.Model:
-    """Softmax cross-entropy on logits; optimizer "adam", "sgd" or "momentum" (SGD with 0.9)."""
-    makers = {"adam": lambda: keras.optimizers.Adam(lr),
-              "sgd": lambda: keras.optimizers.SGD(lr),
-              "momentum": lambda: keras.optimizers.SGD(lr, momentum=0.9)}
-    if optimizer not in makers:
-        raise ValueError(f"optimizer={optimizer!r} is not known; expected one of {sorted(makers)}.")
-    model.compile(optimizer=makers[optimizer](),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    return model
+    """Softmax cross-entropy on logits; optimizer "adam", "sgd" or "momentum" (SGD with 0.9).
+
+    The same compilation as Chapter 2's dense classifiers: :func:`dl_course.keras_models.compile_classifier`.
+    """
+    from .keras_models import compile_classifier
+    return compile_classifier(model, lr=lr, optimizer=optimizer)
 
 
 def fit_trial(config: dict, seed: int, *, x_train, y_train, x_val, y_val) -> dict:

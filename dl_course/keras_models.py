@@ -55,8 +55,12 @@ def dense_classifier(hidden=(256, 128), *, input_dim: int = 784, n_classes: int 
 
 
 def compile_classifier(model: keras.Model, lr: float = 1e-3, optimizer: str = "adam") -> keras.Model:
-    """Compile for integer labels: softmax cross-entropy on logits, accuracy as metric."""
+    """Compile for integer labels: softmax cross-entropy on logits, accuracy as metric.
+
+    ``optimizer``: "adam", "sgd", "momentum" (SGD with momentum 0.9) or "rmsprop".
+    """
     optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+                  "momentum": lambda learning_rate: keras.optimizers.SGD(learning_rate, momentum=0.9),
                   "rmsprop": keras.optimizers.RMSprop}
     if optimizer not in optimizers:
         raise ValueError(f"optimizer={optimizer!r} is not known; expected one of {sorted(optimizers)}.")
