@@ -14,21 +14,30 @@ Every IDX payload is checked against its published size and SHA-256 (of the *dec
 bytes, so any gzip wrapper will do) and its magic number; the aclImdb layout is checked file by
 file. Any problem raises :class:`DataError`, whose message names the file, what was expected and
 how to fix it. Nothing that fails verification is returned, and nothing unverified is left in the cache.
+
+Safety: archives are read member by member without extracting anything; :func:`extract_archive`
+(for readers who want the files on disk) refuses members that would land outside the target
+folder (``../`` paths, absolute paths, links pointing outside, device files). Arrays saved by
+the package are loaded with ``np.load(..., allow_pickle=False)``: a data file can never run code.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import re
 import shutil
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ._checks import check_array, check_int, check_same_length
 
 __all__ = [
     "DataError",
@@ -38,6 +47,7 @@ __all__ = [
     "read_idx",
     "scale_images",
     "train_val_split",
+    "extract_archive",
     "FASHION_MNIST_CLASSES",
 ]
 
@@ -165,7 +175,7 @@ def _read_maybe_gzip(path: Path) -> bytes:
         return raw
     try:
         return gzip.decompress(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
+    except (OSError, EOFError, zlib.error) as err:     # BadGzipFile is an OSError
         raise DataError(
             f"{path}: the gzip stream is damaged or truncated ({err}). "
             "Delete the file and fetch it again (or restore it from the dataset's source)."
@@ -177,6 +187,9 @@ def parse_idx(payload: bytes, source: str = "<bytes>") -> np.ndarray:
 
     Raises :class:`DataError` for a bad magic number, a truncated payload or trailing bytes.
     """
+    if not isinstance(payload, (bytes, bytearray, memoryview)):
+        raise TypeError(f"payload must be bytes (the decompressed file); got {type(payload).__name__}.")
+    payload = bytes(payload)
     if len(payload) < 4 or payload[0] != 0 or payload[1] != 0 or payload[2] not in _IDX_DTYPES:
         raise DataError(
             f"{source}: not an IDX file (magic number {payload[:4].hex() or 'missing'}; expected "
@@ -190,7 +203,7 @@ def parse_idx(payload: bytes, source: str = "<bytes>") -> np.ndarray:
         raise DataError(f"{source}: truncated IDX header ({len(payload)} bytes, need {header}). "
                         "Replace the file with the dataset's original file.")
     shape = tuple(int(d) for d in np.frombuffer(payload, ">u4", count=ndim, offset=4))
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize     # Python ints: no overflow
     if len(payload) != expected:
         what = "truncated" if len(payload) < expected else "has trailing bytes"
         raise DataError(
@@ -213,6 +226,9 @@ def read_idx(path, expected: IdxFile | None = None) -> np.ndarray:
         raise DataError(f"{path}: file not found. {_FIX_OFFLINE}") from None
     except PermissionError:
         raise DataError(f"{path}: permission denied. Make the file readable, or point DL_COURSE_DATA elsewhere.") from None
+    except OSError as err:                           # a folder, a broken link, an I/O error
+        raise DataError(f"{path}: cannot be read ({type(err).__name__}: {err.strerror or err}). "
+                        "Replace it with the dataset's original file.") from None
     if expected is not None:
         if len(payload) != expected.size:
             raise DataError(
@@ -273,6 +289,26 @@ def _download(urls, dest: Path, verify):
     raise DataError(f"{dest.name}: could not be downloaded ({'; '.join(errors)}). {_FIX_OFFLINE}")
 
 
+def _remove_bad(path: Path, err: DataError) -> None:
+    """Delete a file of our own cache that failed verification (so it is fetched again)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as os_err:
+        raise DataError(f"{err} It is in the cache but cannot be removed ({os_err.strerror}): delete "
+                        f"{path} by hand, or set DL_COURSE_CACHE to a writable folder.") from None
+
+
+def _fix_foreign(origin: str, folder: Path, f: IdxFile) -> str:
+    """How to fix a bad file found outside our cache (path argument, DL_COURSE_DATA, system copy)."""
+    where = {"path argument": "the path=... folder", "DL_COURSE_DATA": "the DL_COURSE_DATA folder",
+             "system": "a system folder"}.get(origin, origin)
+    fix = (f"The file was found in {where} ({folder}), which the loader never modifies: put the "
+           f"published {f.name}.gz (decompressed: {f.size} bytes, SHA-256 {f.sha256}) there")
+    if _offline():
+        return fix + "; with DL_COURSE_OFFLINE set, nothing can be downloaded instead."
+    return fix + f", or remove it and the loader will download a verified copy into {cache_dir()}."
+
+
 def _load_idx_file(ds: IdxDataset, role: str, path=None) -> np.ndarray:
     f = ds.files[role]
     looked = []
@@ -283,11 +319,14 @@ def _load_idx_file(ds: IdxDataset, role: str, path=None) -> np.ndarray:
             try:
                 return read_idx(found, f)
             except DataError as err:          # never keep a bad file in our own cache
-                found.unlink(missing_ok=True)
+                _remove_bad(found, err)
                 looked.append(f"{found} (removed: {err})")
                 continue
         if found is not None:
-            return read_idx(found, f)
+            try:
+                return read_idx(found, f)
+            except DataError as err:          # not ours to delete: say what to put where
+                raise DataError(f"{err} {_fix_foreign(origin, folder, f)}") from None
         if origin == "path argument":
             raise DataError(f"{folder}: has no {f.name}.gz or {f.name} (path=... was given). "
                             f"Pass the folder that holds the {ds.name} IDX files.")
@@ -298,7 +337,14 @@ def _load_idx_file(ds: IdxDataset, role: str, path=None) -> np.ndarray:
         raise DataError(f"{err} (looked in: {', '.join(looked)})") from None
 
 
+def _check_path(path) -> None:
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a folder or file name (str or pathlib.Path) or None; got "
+                        f"{type(path).__name__}. The loaders take no arrays: they return them.")
+
+
 def _load_idx_dataset(ds: IdxDataset, path=None):
+    _check_path(path)
     x_train = _load_idx_file(ds, "train_images", path)
     y_train = _load_idx_file(ds, "train_labels", path)
     x_test = _load_idx_file(ds, "test_images", path)
@@ -326,8 +372,10 @@ def load_fashion_mnist(path=None):
 
 def scale_images(x: np.ndarray, flatten: bool = False) -> np.ndarray:
     """uint8 images (N, 28, 28) with values 0..255 -> float32 in [0, 1], as (N, 784) if ``flatten``."""
+    x = check_array("x", x, ndim=(2, 3, 4), hint="Pass the images as the loaders return them, (N, 28, 28).")
     if x.dtype != np.uint8:
-        raise TypeError(f"x must be uint8 images as the loaders return them; got dtype {x.dtype}.")
+        raise TypeError(f"x must be uint8 images as the loaders return them; got dtype {x.dtype}. "
+                        "Floats are probably scaled already: do not scale them twice.")
     out = x.astype(np.float32) / np.float32(255)
     return out.reshape(len(x), -1) if flatten else out
 
@@ -337,6 +385,12 @@ def train_val_split(x, y, n_val: int = 5000, seed: int = 0):
 
     Returns ``x_train, x_val, y_train, y_val``; the same seed gives the same split.
     """
+    x = check_array("x", x)
+    y = check_array("y", y, ndim=1, dtype_kind="iu",
+                    hint="The split is stratified by label: pass one integer label per example "
+                         "(for one-hot labels, y.argmax(axis=1)).")
+    check_same_length("x", x, "y", y)
+    check_int("n_val", n_val, minimum=1, maximum=len(x) - 1)
     from sklearn.model_selection import train_test_split
     return train_test_split(x, y, test_size=n_val, stratify=y, random_state=seed)
 
@@ -358,14 +412,73 @@ def _imdb_records_from_dir(root: Path):
                     yield f"aclImdb/{split}/{label}/{p.name}", p.read_bytes()
 
 
+def _unsafe_member(member: tarfile.TarInfo, allow_links: bool = False) -> str | None:
+    """Why extracting ``member`` would be unsafe, or None for a plain file or folder that stays inside.
+
+    Links that stay inside the target folder pass only with ``allow_links``.
+    """
+    name = member.name.replace("\\", "/")
+    if name.startswith("/") or Path(name).is_absolute():
+        return "absolute path"
+    if ".." in name.split("/"):
+        return "path with '..'"
+    if member.issym() or member.islnk():
+        target = member.linkname.replace("\\", "/")
+        base = Path(name).parent if member.issym() else Path()     # hard links are relative to the root
+        joined = os.path.normpath(base / target)
+        if target.startswith("/") or joined == ".." or joined.startswith("../"):
+            return f"link pointing outside the archive, to {member.linkname!r}"
+        if not allow_links:
+            return f"link to {member.linkname!r}; the dataset has none"
+    elif not (member.isfile() or member.isdir()):
+        return "device, FIFO or other special file"
+    return None
+
+
+def extract_archive(archive, dest) -> Path:
+    """Extract a .tar(.gz) ``archive`` into the folder ``dest``, refusing anything unsafe.
+
+    Every member is checked first: an absolute path, a ``..`` component, a symbolic or hard link
+    pointing outside ``dest``, or a device file raises :class:`DataError` (naming the member) and
+    nothing is extracted. The extraction itself then uses tarfile's ``"data"`` filter (PEP 706),
+    which enforces the same rules a second time and drops permissions such as set-uid bits.
+    Returns ``dest``.
+    """
+    archive, dest = Path(archive), Path(dest)
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            members = tar.getmembers()
+            for m in members:
+                why = _unsafe_member(m, allow_links=True)
+                if why is not None:
+                    raise DataError(f"{archive}: member {m.name!r} is unsafe to extract ({why}); nothing was "
+                                    "extracted. The archive is not the published one: delete it and fetch it again.")
+            dest.mkdir(parents=True, exist_ok=True)
+            tar.extractall(dest, members=members, filter="data")
+    except tarfile.FilterError as err:
+        raise DataError(f"{archive}: refused by tarfile's safety filter ({err}). The archive is not the "
+                        "published one: delete it and fetch it again.") from None
+    except (tarfile.TarError, EOFError, zlib.error) as err:
+        raise DataError(f"{archive}: cannot read the archive ({type(err).__name__}: {err}); it is "
+                        "truncated or not a tar file. Delete it and fetch it again.") from None
+    return dest
+
+
 def _imdb_records_from_tar(archive: Path):
-    """Yield (member name, raw bytes) of the review files, read straight from the archive (nothing is extracted)."""
+    """Yield (member name, raw bytes) of the review files, read straight from the archive (nothing is extracted).
+
+    Members with unsafe names or links are refused (:class:`DataError`): the published archive has none.
+    """
     try:
         with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
+                why = _unsafe_member(member)
+                if why is not None:
+                    raise DataError(f"{archive}: member {member.name!r} is unsafe ({why}); the published "
+                                    "aclImdb_v1.tar.gz has no such member. Delete it and fetch the archive again.")
                 if member.isfile() and _IMDB_NAME.match(member.name):
                     yield member.name, tar.extractfile(member).read()
-    except (tarfile.TarError, OSError, EOFError) as err:
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
         raise DataError(f"{archive}: cannot read the archive ({type(err).__name__}: {err}); it is "
                         "truncated or not a .tar.gz. Delete it and fetch aclImdb_v1.tar.gz again.") from None
 
@@ -413,6 +526,14 @@ def _verify_imdb_archive(path: Path):
     return _parse_imdb(_imdb_records_from_tar(path), str(path))
 
 
+def _fix_foreign_imdb(origin: str, found: Path) -> str:
+    fix = (f"It was found through the {origin} ({found}), which the loader never modifies: replace it "
+           f"with the published {IMDB_ARCHIVE} (see {IMDB_URL}) or a complete aclImdb/ folder extracted from it")
+    if _offline():
+        return fix + "; with DL_COURSE_OFFLINE set, nothing can be downloaded instead."
+    return fix + f", or remove it and the loader will download a verified copy into {cache_dir()}."
+
+
 def load_imdb(path=None, with_ratings: bool = False):
     """The Large Movie Review Dataset (Maas et al. 2011): raw review texts and sentiment labels.
 
@@ -422,6 +543,9 @@ def load_imdb(path=None, with_ratings: bool = False):
     1-10 from the file names. ``path`` may be an ``aclImdb/`` folder, the ``aclImdb_v1.tar.gz``
     archive, or a folder holding either.
     """
+    _check_path(path)
+    if not isinstance(with_ratings, bool):
+        raise TypeError(f"with_ratings must be True or False; got {with_ratings!r}.")
     looked = []
     candidates = []
     if path is not None:
@@ -434,10 +558,13 @@ def load_imdb(path=None, with_ratings: bool = False):
         options = [p] if p.name in ("aclImdb", IMDB_ARCHIVE) else [p / "aclImdb", p / IMDB_ARCHIVE]
         for o in options:
             looked.append(str(o))
-            if o.is_dir():
-                result = _parse_imdb(_imdb_records_from_dir(o), str(o))
-            elif o.is_file():
-                result = _parse_imdb(_imdb_records_from_tar(o), str(o))
+            try:
+                if o.is_dir():
+                    result = _parse_imdb(_imdb_records_from_dir(o), str(o))
+                elif o.is_file():
+                    result = _parse_imdb(_imdb_records_from_tar(o), str(o))
+            except DataError as err:          # not ours to delete: say what to put where
+                raise DataError(f"{err} {_fix_foreign_imdb(origin, o)}") from None
             if result is not None:
                 break
         if result is not None:
@@ -452,7 +579,7 @@ def load_imdb(path=None, with_ratings: bool = False):
             try:
                 result = _parse_imdb(_imdb_records_from_tar(dest), str(dest))
             except DataError as err:
-                dest.unlink(missing_ok=True)
+                _remove_bad(dest, err)
                 looked.append(f"{dest} (removed: {err})")
     if result is None:
         try:
