@@ -24,6 +24,7 @@ export PYTHONHASHSEED ?= 0
 help:
 	@echo "make book   build the book into _build/html/ (creates $(VENV) on first use)"
 	@echo "make test   run the tests (creates $(VENV) on first use)"
+	@echo "make check-site  test the built site in headless Chromium (after make book)"
 	@echo "make clean  remove _build/ (the execution cache with it)"
 
 $(BIN)/python:
@@ -50,3 +51,25 @@ test: $(VENV)/.test-installed
 
 clean:
 	rm -rf _build
+
+# The browser test of the built site (site_tests/): headless Chromium (Debian's `chromium`) driven by
+# playwright, against $(SITE) (default _build/html; run `make book` first). Screenshots: _build/screenshots/.
+.PHONY: check-site
+SITE ?= $(CURDIR)/_build/html
+
+$(VENV)/.site-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[site]"
+	touch $@
+
+check-site: $(VENV)/.site-installed
+	@test -f "$(SITE)/index.html" || { echo "check-site: no built site in $(SITE): run 'make book' first"; exit 1; }
+	@if [ -z "$$DL_COURSE_CHROMIUM" ] && [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "check-site: installing Debian's chromium"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "check-site needs Chromium: 'sudo apt-get install -y chromium' (Debian), or set DL_COURSE_CHROMIUM=/path/to/chromium"; \
+	    exit 1; \
+	  fi; \
+	fi
+	DL_COURSE_SITE="$(SITE)" $(BIN)/python -m pytest site_tests -p no:cacheprovider
