@@ -24,6 +24,7 @@ export PYTHONHASHSEED ?= 0
 help:
 	@echo "make book   build the book into _build/html/ (creates $(VENV) on first use)"
 	@echo "make test   run the tests (creates $(VENV) on first use)"
+	@echo "make publish  build the full profile (needs an NVIDIA GPU; FORCE=1 to build without)"
 	@echo "make check-site  test the built site in headless Chromium (after make book)"
 	@echo "make clean  remove _build/ (the execution cache with it)"
 
@@ -39,12 +40,20 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[book,test]"
 	touch $@ $(VENV)/.book-installed
 
+# dl_course.build runs `jupyter-book build . --warningiserror --keep-going`; on failure it names the
+# chapter and cell, removes _build/html and keeps the execution cache (see dl_course/build.py).
 book: $(VENV)/.book-installed
-	$(BIN)/jupyter-book build . --warningiserror --keep-going
-	@test -f _build/html/index.html
+	$(BIN)/python -m dl_course.build $(if $(FORCE),--force-full)
 	@echo
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 	@echo "Numbers quoted by each chapter: $(CURDIR)/_build/numbers/"
+
+# The publishing run: the full profile, refused without an NVIDIA GPU unless FORCE=1.
+.PHONY: publish
+publish: $(VENV)/.book-installed
+	$(BIN)/python -m dl_course.build --profile full $(if $(FORCE),--force-full)
+	@echo
+	@echo "The full-profile book is at file://$(CURDIR)/_build/html/index.html"
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
