@@ -21,7 +21,8 @@ import numpy as np
 
 from . import profiles
 
-__all__ = ["Record", "build_info", "build_info_markdown", "numbers_dir", "show_source", "markdown_table"]
+__all__ = ["Record", "build_info", "build_info_markdown", "chapter_builds_markdown", "numbers_dir", "show_source",
+           "markdown_table"]
 
 DISTRIBUTIONS = ("dl_course", "numpy", "scikit-learn", "matplotlib", "keras", "tensorflow", "jax",
                  "jupyter-book", "myst-nb")
@@ -55,6 +56,28 @@ def build_info_markdown(info: dict | None = None) -> str:
             ("Python", info["python"])]
     rows += [(name, v) for name, v in info["versions"].items()]
     return "| what | this build |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+
+
+def chapter_builds_markdown(folder: Path | None = None) -> str:
+    """One row per chapter record in ``numbers/``: how (profile, backend, hardware) its numbers were made.
+
+    A chapter taken from the execution cache keeps the record of the run that produced it, so this
+    table says, for each chapter of the site, where its numbers really came from.
+    """
+    folder = folder or numbers_dir()
+    files = sorted(folder.glob("*.json")) if folder is not None and folder.is_dir() else []
+    if not files:
+        return "No chapter records were found (they are written to `_build/numbers/` by a book build)."
+    rows = []
+    for f in files:
+        rec = json.loads(f.read_text())
+        b = rec["build"]
+        rows.append(f"| {rec['chapter']} | `{b['profile']}` | {b['keras_backend']} | {b['cpu']} | "
+                    f"{', '.join(b['gpus']) or 'none'} | {b['versions'].get('keras', '-')} | "
+                    f"{b['versions'].get('tensorflow', '-')} | {b['versions'].get('jax', '-')} | {len(rec['numbers'])} |")
+    head = ("| chapter | profile | Keras backend | CPU | GPU | Keras | TensorFlow | JAX | numbers quoted |\n"
+            "|---|---|---|---|---|---|---|---|---|\n")
+    return head + "\n".join(rows)
 
 
 def build_dir() -> Path | None:
