@@ -13,6 +13,8 @@ import time
 
 import numpy as np
 
+from ._checks import check_array, check_int, check_labels, check_number, check_rng, check_same_length
+
 __all__ = [
     "Layer", "Dense", "ReLU", "Sigmoid", "Tanh", "Sequential", "softmax",
     "softmax_cross_entropy", "SGD", "Adam", "make_mlp", "fit", "predict_logits",
@@ -144,9 +146,15 @@ def make_mlp(sizes, *, rng: np.random.Generator, activation=ReLU, dtype=np.float
     Dense layers alternate with ``activation`` (a Layer class); the last layer outputs K logits.
     ReLU nets get He initialisation, other activations Glorot.
     """
-    sizes = tuple(int(s) for s in sizes)
+    if isinstance(sizes, (int, np.integer)) or not all(isinstance(s, (int, np.integer)) for s in sizes):
+        raise TypeError(f"sizes must be a sequence of integer widths (D, h1, ..., K); got {sizes!r}.")
+    sizes = tuple(check_int(f"sizes[{i}]", s, minimum=1) for i, s in enumerate(sizes))
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least input and output widths, got {sizes}.")
+    check_rng("rng", rng)
+    if not (isinstance(activation, type) and issubclass(activation, Layer)):
+        raise TypeError(f"activation must be a Layer class such as ReLU or Tanh (the class, not an instance "
+                        f"or a string); got {activation!r}.")
     init = "he" if activation is ReLU else "glorot"
     layers: list[Layer] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -257,22 +265,48 @@ def iterate_minibatches(n: int, batch_size: int, rng: np.random.Generator | None
 
 def predict_logits(model: Layer, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Logits (N, K) for inputs x (N, D), computed in batches to bound memory."""
+    x = _check_x(x, "x", model)
+    check_int("batch_size", batch_size)
     return np.concatenate([model.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
 
 def accuracy(logits: np.ndarray, y: np.ndarray) -> float:
     """Fraction of rows whose arg-max logit equals the label."""
+    logits = check_array("logits", logits, ndim=2, dtype_kind="fiu")
+    y = check_labels("y", y, n_classes=logits.shape[1])
+    check_same_length("logits", logits, "y", y)
     return float((logits.argmax(axis=1) == y).mean())
 
 
-def _check_xy(x, y, name="x"):
+def _widths(model) -> tuple[int | None, int | None]:
+    """(input width D, output width K) of a model's first and last Dense layers; None if unknown."""
+    dense = [l for l in getattr(model, "layers", [model]) if "W" in getattr(l, "params", {})]
+    return (dense[0].params["W"].shape[0], dense[-1].params["W"].shape[1]) if dense else (None, None)
+
+
+def _check_x(x, name: str, model, finite: bool = True) -> np.ndarray:
+    """x must be (N, D) real numbers, D the model's input width."""
+    x = check_array(name, x, dtype_kind="fiu", nonempty=True)
     if x.ndim != 2:
         raise ValueError(f"{name} must have shape (N, D); got shape {x.shape}. Flatten images first "
                          "(dl_course.data.scale_images(x, flatten=True)).")
-    if len(x) != len(y):
-        raise ValueError(f"{name} has {len(x)} rows but its labels have {len(y)}.")
-    if len(x) == 0:
-        raise ValueError(f"{name} is empty.")
+    if finite:
+        check_array(name, x, finite=True)
+    d, _ = _widths(model)
+    if d is not None and x.shape[1] != d:
+        raise ValueError(f"{name} has {x.shape[1]} features per row but the model's first layer expects {d}; "
+                         f"build the model with make_mlp(({x.shape[1]}, ...)).")
+    return x
+
+
+def _check_xy(x, y, model, name="x", finite: bool = True):
+    """Entry checks of :func:`fit`: x (N, D) as the model expects, y (N,) integer labels below K."""
+    x = _check_x(x, name, model, finite)
+    _, k = _widths(model)
+    label_name = "y" if name == "x" else f"{name.split()[0]} labels"
+    y = check_labels(label_name, y, n_classes=k if k is not None else int(np.max(y)) + 1)
+    check_same_length(name, x, label_name, y)
+    return x, y
 
 
 def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int,
@@ -287,9 +321,18 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_s
     optimizer's learning rate is multiplied by ``lr_decay`` (1.0: constant).
     Raises FloatingPointError if the loss becomes NaN or infinite.
     """
-    _check_xy(x, y)
+    # NaN/inf in x are caught by the loss guard below, which names the rows
+    x, y = _check_xy(x, y, model, finite=False)
     if validation_data is not None:
-        _check_xy(*validation_data, name="validation x")
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise TypeError("validation_data must be a pair (x_val, y_val).")
+        validation_data = _check_xy(*validation_data, model, name="validation x")
+    check_int("epochs", epochs, minimum=0)
+    check_int("batch_size", batch_size)
+    check_rng("rng", rng)
+    check_number("lr_decay", lr_decay, low=0, low_open=True)
+    if not (hasattr(optimizer, "step") and hasattr(optimizer, "lr")):
+        raise TypeError(f"optimizer must be an optimizer object such as SGD(0.1) or Adam(1e-3); got {optimizer!r}.")
     history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "seconds": []}
     for epoch in range(epochs):
         t0 = time.perf_counter()
@@ -299,9 +342,10 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_s
             logits = model.forward(xb)
             loss, dlogits = softmax_cross_entropy(logits, yb)
             if not np.isfinite(loss):
-                raise FloatingPointError(
-                    f"loss became {loss} in epoch {epoch + 1}; lower the learning rate "
-                    f"(now {optimizer.lr}) or check the inputs for NaN/inf.")
+                bad = np.flatnonzero(~np.isfinite(xb).all(axis=1))
+                cause = (f"x has NaN or infinite values (rows {idx[bad][:5].tolist()}): clean them"
+                         if len(bad) else f"lower the learning rate (now {optimizer.lr})")
+                raise FloatingPointError(f"loss became {loss} in epoch {epoch + 1}; {cause}.")
             model.backward(dlogits.astype(logits.dtype, copy=False))
             optimizer.step(model)
             total_loss += loss * len(idx)
