@@ -12,6 +12,8 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._checks import check_array, check_choice, check_int
+
 __all__ = ["conv2d", "max_pool2d", "conv_output_size", "same_padding", "conv_params",
            "receptive_field"]
 
@@ -37,11 +39,23 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: in
 
     y[n, i, j, d] = sum_{u, v, c} x[n, i*s + u, j*s + v, c] * w[u, v, c, d] + b[d], on the padded x.
     """
+    x = check_array("x", x, dtype_kind="fiub", finite=True)
+    w = check_array("w", w, dtype_kind="fiub", finite=True)
     if x.ndim != 4 or w.ndim != 4:
-        raise ValueError(f"x must be (N, H, W, C) and w (kh, kw, C_in, C_out); got {x.shape} and {w.shape}.")
-    kh, kw, c_in, _ = w.shape
+        raise ValueError(f"x must be (N, H, W, C) and w (kh, kw, C_in, C_out); got {x.shape} and {w.shape}. "
+                         "For one grey image add the batch and channel axes: image[None, :, :, None].")
+    kh, kw, c_in, c_out = w.shape
     if x.shape[3] != c_in:
         raise ValueError(f"x has {x.shape[3]} channels but w expects {c_in}.")
+    check_int("stride", stride)
+    check_choice("padding", padding, ("valid", "same"))
+    if padding == "valid" and (kh > x.shape[1] or kw > x.shape[2]):
+        raise ValueError(f"w's {kh} x {kw} kernel is larger than the {x.shape[1]} x {x.shape[2]} image; "
+                         "use padding='same' or a smaller kernel.")
+    if b is not None:
+        b = check_array("b", b, ndim=1, finite=True)
+        if b.shape != (c_out,):
+            raise ValueError(f"b must have shape ({c_out},), one bias per output channel; got {b.shape}.")
     if padding == "same":
         (t, bo), (l, r) = same_padding(x.shape[1], kh, stride), same_padding(x.shape[2], kw, stride)
         x = np.pad(x, ((0, 0), (t, bo), (l, r), (0, 0)))
@@ -55,7 +69,12 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: in
 
 def max_pool2d(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
     """Max pooling over size x size windows ('valid'): (N, H, W, C) -> (N, H', W', C)."""
-    stride = stride or size
+    x = check_array("x", x, ndim=4, dtype_kind="fiub",
+                    hint="Pooling takes a batch of feature maps (N, H, W, C).")
+    check_int("size", size)
+    stride = check_int("stride", stride) if stride is not None else size
+    if size > min(x.shape[1], x.shape[2]):
+        raise ValueError(f"size={size} is larger than the {x.shape[1]} x {x.shape[2]} feature maps.")
     windows = sliding_window_view(x, (size, size), axis=(1, 2))[:, ::stride, ::stride]
     return windows.max(axis=(-2, -1))
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_array, check_number
+
 __all__ = ["numerical_gradient", "relative_error", "check_layer", "check_loss"]
 
 
@@ -44,8 +46,16 @@ def check_layer(layer, x: np.ndarray, rng: np.random.Generator | None = None, ep
     grads); x is a float64 batch. Returns ``{"x": err, "<param>": err, ...}``; for a Sequential the
     keys are ``"<i>.<param>"`` with i the index of the layer. Errors below ~1e-7 mean the gradient is right.
     """
+    x = check_array("x", x, finite=True)
     if x.dtype != np.float64:
-        raise TypeError(f"x must be float64 for a gradient check; got {x.dtype}.")
+        raise TypeError(f"x must be float64 for a gradient check; got {x.dtype}. In float32 the differences "
+                        "drown in rounding error: build the layer with dtype=np.float64 and pass x.astype(np.float64).")
+    check_number("eps", eps, low=0, low_open=True)
+    for sublayer in getattr(layer, "layers", [layer]):
+        for name, p in getattr(sublayer, "params", {}).items():
+            if p.dtype != np.float64:
+                raise TypeError(f"parameter {name!r} of {sublayer!r} is {p.dtype}; a gradient check needs float64 "
+                                "parameters (make_mlp(..., dtype=np.float64)).")
     rng = rng or np.random.default_rng(0)
     R = rng.standard_normal(layer.forward(x).shape)
     loss = lambda: float(np.sum(R * layer.forward(x)))
@@ -65,6 +75,10 @@ def check_layer(layer, x: np.ndarray, rng: np.random.Generator | None = None, ep
 
 def check_loss(loss_fn, logits: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> float:
     """Relative error of the gradient returned by ``loss_fn(logits, y) -> (loss, dlogits)``."""
+    logits = check_array("logits", logits, ndim=2, finite=True)
+    if logits.dtype != np.float64:
+        raise TypeError(f"logits must be float64 for a gradient check; got {logits.dtype}.")
+    check_number("eps", eps, low=0, low_open=True)
     _, analytic = loss_fn(logits, y)
     numeric = numerical_gradient(lambda: loss_fn(logits, y)[0], logits, eps)
     return relative_error(analytic, numeric)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import check_array, check_int, check_number, check_rng, check_same_length
+
 __all__ = ["Perceptron", "augment", "mistake_bound", "make_separable_blobs", "make_xor"]
 
 
@@ -36,10 +38,13 @@ class Perceptron:
 
     def fit(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator | None = None):
         """x: (N, D) floats; y: (N,) in {-1, +1}. Visits examples in a random order per epoch if rng is given."""
-        x = np.asarray(x, np.float64)
-        y = np.asarray(y)
-        if x.ndim != 2 or y.shape != (len(x),):
-            raise ValueError(f"x must be (N, D) and y (N,); got x {x.shape}, y {y.shape}.")
+        x = check_array("x", x, ndim=2, dtype_kind="fiub", finite=True).astype(np.float64)
+        y = check_array("y", y, ndim=1, hint="The perceptron's labels are -1 and +1, one per row of x.")
+        check_same_length("x", x, "y", y)
+        check_number("lr", self.lr, low=0, low_open=True)
+        check_int("max_epochs", self.max_epochs)
+        if rng is not None:
+            check_rng("rng", rng)
         if not np.isin(y, (-1, 1)).all():
             raise ValueError(f"y must contain only -1 and +1; got values {np.unique(y)[:10]}.")
         xa = augment(x)

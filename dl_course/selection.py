@@ -10,13 +10,21 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import ParameterGrid, ParameterSampler, StratifiedKFold
 
+from ._checks import check_array, check_int, check_same_length
+
 __all__ = ["stratified_folds", "cross_validate", "search", "selection_bias", "ParameterGrid", "ParameterSampler"]
 
 
 def stratified_folds(y, k: int = 5, seed: int = 0):
     """(train_idx, val_idx) pairs of a shuffled stratified k-fold split of range(len(y))."""
+    check_int("k", k)
     if k < 2:
         raise ValueError(f"k must be >= 2 for cross-validation, got {k}.")
+    y = check_array("y", y, ndim=1, dtype_kind="iub", hint="Folds are stratified by label: one integer label per example.")
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    if smallest < k:
+        raise ValueError(f"k={k} folds need at least {k} examples of every class in y; the rarest class has "
+                         f"{smallest}. Use fewer folds or more data.")
     return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
@@ -27,8 +35,13 @@ def cross_validate(score_fn, config: dict, x, y, *, k: int = 5, seed: int = 0) -
     and returns its score on the held-out part, e.g. :func:`dl_course.keras_models.fit_and_score`.
     Returns ``{"config", "scores", "mean", "std"}`` (std across folds, ddof=1).
     """
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} rows but y has {len(y)}.")
+    if not callable(score_fn):
+        raise TypeError(f"score_fn must be a function (config, x_train, y_train, x_val, y_val, seed=...) -> score; "
+                        f"got {type(score_fn).__name__}.")
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict of settings; got {type(config).__name__}.")
+    x = check_array("x", x)
+    check_same_length("x", x, "y", y)
     scores = [float(score_fn(config, x[tr], y[tr], x[va], y[va], seed=seed + i))
               for i, (tr, va) in enumerate(stratified_folds(y, k, seed))]
     return {"config": dict(config), "scores": scores, "mean": float(np.mean(scores)),
@@ -40,6 +53,9 @@ def search(score_fn, configs, x, y, *, k: int = 5, seed: int = 0) -> list[dict]:
 
     Every configuration sees the same folds, so their scores are compared on equal terms.
     """
+    configs = list(configs)
+    if not configs:
+        raise ValueError("configs is empty; pass at least one configuration (a dict) to compare.")
     rows = [cross_validate(score_fn, c, x, y, k=k, seed=seed) for c in configs]
     return sorted(rows, key=lambda r: -r["mean"])
 
@@ -54,7 +70,9 @@ def selection_bias(correct, n_select: int, n_repeats: int = 500, seed: int = 0) 
     ``optimism`` is the bias that the choosing itself adds. Returns ``optimism`` (mean),
     ``optimism_std``, ``fraction_positive`` and the per-repeat ``values``.
     """
-    correct = np.asarray(correct, dtype=bool)
+    correct = check_array("correct", correct, ndim=2, dtype_kind="b",
+                          hint="Pass a bool array: correct[m, i] = model m got example i right.")
+    check_int("n_repeats", n_repeats)
     if correct.ndim != 2 or correct.shape[0] < 1:
         raise ValueError(f"correct must have shape (n_models, n_examples); got {correct.shape}.")
     n = correct.shape[1]
