@@ -3,6 +3,8 @@
 **TensorFlow only.** The package's :class:`dl_course.vae.VAE` overrides ``compute_loss`` instead,
 which Keras 3 calls from its own training step on every backend; this class overrides the whole
 ``train_step``, which only works under ``KERAS_BACKEND=tensorflow``. Both compute the same loss.
+The module imports without TensorFlow (so that its source can be shown on any backend);
+TensorFlow is imported when a training step runs, and a ``TapeVAE`` refuses other backends.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from . import _quiet  # noqa: F401
 
 import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from .vae import VAE, bernoulli_nll, kl_divergence
 
@@ -21,7 +22,14 @@ __all__ = ["TapeVAE"]
 class TapeVAE(VAE):
     """A :class:`VAE` whose ``train_step`` records the forward pass on a tape and applies the gradients."""
 
+    def __init__(self, *args, **kwargs):
+        if keras.backend.backend() != "tensorflow":
+            raise RuntimeError(f"TapeVAE is TensorFlow only (a GradientTape training step), but KERAS_BACKEND is "
+                               f"{keras.backend.backend()!r}; dl_course.vae.VAE runs on every backend.")
+        super().__init__(*args, **kwargs)
+
     def train_step(self, data):
+        import tensorflow as tf
         x = data[0] if isinstance(data, tuple) else data
         with tf.GradientTape() as tape:
             mu, log_var, z = self.encoder(x, training=True)

@@ -5,6 +5,8 @@ import pytest
 
 from dl_course import autoencoders as ae, text
 
+pytestmark = pytest.mark.keras      # also run under KERAS_BACKEND=jax by `make test`
+
 
 @pytest.mark.parametrize("code,hidden", [(2, ()), (32, ()), (8, (64, 32))])
 def test_shapes_and_code_sizes(code, hidden):
@@ -53,17 +55,16 @@ def test_teacher_forcing_inputs_are_targets_shifted_by_one():
 
 
 def test_standardisation_on_crafted_strings():
-    import numpy as np
     cases = {
         "Great movie!<br /><br />Loved it.": "great movie loved it",
         "I DON'T like 'quoted' words...": "i don't like quoted words",
         "tabs\tand   spaces<br/>and<br>breaks": "tabs and spaces and breaks",
         "10/10 -- would watch again :)": "10 10 would watch again",
+        "the 'black' 'white' cat": "the black white cat",
+        "Clichés, naïve... 8½!": "clichés naïve 8½",
     }
     for raw, expected in cases.items():
         assert text.standardize(raw) == expected
-    tf_out = [s.decode() for s in np.asarray(text.standardize_tf(np.array(list(cases), dtype=object)))]
-    assert tf_out == list(cases.values())
 
 
 def test_vocabulary_never_sees_test_texts():

@@ -3,6 +3,8 @@ import pytest
 
 from dl_course import conv
 
+pytestmark = pytest.mark.keras      # also run under KERAS_BACKEND=jax by `make test`
+
 
 @pytest.mark.parametrize("kernel,stride,padding,c_in,c_out", [
     (3, 1, "valid", 1, 4), (3, 1, "same", 2, 3), (5, 2, "same", 3, 2), (4, 2, "valid", 1, 1),

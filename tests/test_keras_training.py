@@ -7,6 +7,8 @@ import pytest
 
 from dl_course import keras_models as km, selection
 
+pytestmark = pytest.mark.keras      # also run under KERAS_BACKEND=jax by `make test`
+
 
 def blobs(n=600, d=20, k=4, seed=0):
     """k Gaussian classes in d dimensions: a small problem a dense net learns in a few epochs."""
@@ -16,8 +18,9 @@ def blobs(n=600, d=20, k=4, seed=0):
     return (centres[y] + r.normal(size=(n, d))).astype(np.float32), y.astype(np.int64)
 
 
+@pytest.mark.tensorflow_only
 def test_lowlevel_loop_and_fit_reach_comparable_loss():
-    tf_lowlevel = pytest.importorskip("dl_course.tf_lowlevel")   # TensorFlow-only by design
+    from dl_course import tf_lowlevel
     x, y = blobs()
     low = tf_lowlevel.LowLevelMLP((20, 32, 4), seed=0)
     h_low = tf_lowlevel.fit_lowlevel(low, x, y, epochs=8, batch_size=32, lr=1e-2, seed=0)

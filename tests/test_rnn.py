@@ -5,6 +5,8 @@ import pytest
 
 from dl_course import rnn
 
+pytestmark = pytest.mark.keras      # also run under KERAS_BACKEND=jax by `make test`
+
 
 @pytest.mark.parametrize("kind", ["simple", "lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
