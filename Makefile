@@ -55,8 +55,11 @@ publish: $(VENV)/.book-installed
 	@echo
 	@echo "The full-profile book is at file://$(CURDIR)/_build/html/index.html"
 
+# The whole suite under the default backend (TensorFlow), then the model tests (marker `keras`) again
+# under JAX: the backend is fixed when Keras is first imported, so it takes a second process.
 test: $(VENV)/.test-installed
-	$(BIN)/python -m pytest
+	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -m keras
 
 clean:
 	rm -rf _build
