@@ -13,6 +13,8 @@ import keras  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from ._checks import check_array, check_int, check_number, check_rng  # noqa: E402
+
 __all__ = ["dense_autoencoder", "gaussian_noise", "masking_noise", "pca_reconstruct",
            "squared_error_per_image", "bce_per_pixel", "sequence_autoencoder", "token_accuracy"]
 
@@ -27,6 +29,13 @@ def dense_autoencoder(code_dim: int, hidden=(), input_dim: int = 784, activation
     ``hidden=()`` gives the shallow autoencoder (one code layer). Input and output (N, input_dim).
     With ``output_activation=None``, ``loss="mse"`` and no hidden layer it is a *linear* autoencoder.
     """
+    check_int("code_dim", code_dim)
+    check_int("input_dim", input_dim)
+    if isinstance(hidden, (int, str)):
+        raise TypeError(f"hidden must be a sequence of layer widths, e.g. (256, 128) or (); got {hidden!r}.")
+    hidden = tuple(check_int(f"hidden[{i}]", h) for i, h in enumerate(hidden))
+    check_number("lr", lr, low=0, low_open=True)
+    keras.losses.get(loss)      # an unknown loss name fails here, with Keras's message, not at fit time
     x = inputs = keras.Input((input_dim,))
     for h in hidden:
         x = keras.layers.Dense(h, activation=activation)(x)
@@ -45,6 +54,9 @@ def dense_autoencoder(code_dim: int, hidden=(), input_dim: int = 784, activation
 
 def gaussian_noise(x: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
     """x + N(0, std^2) per pixel, clipped back to [0, 1]; same shape and dtype as x."""
+    x = check_array("x", x, dtype_kind="f", finite=True, hint="Noise is added to images scaled to [0, 1] (scale_images).")
+    check_number("std", std)
+    check_rng("rng", rng)
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}.")
     return np.clip(x + rng.normal(scale=std, size=x.shape), 0.0, 1.0).astype(x.dtype)
@@ -52,6 +64,8 @@ def gaussian_noise(x: np.ndarray, std: float, rng: np.random.Generator) -> np.nd
 
 def masking_noise(x: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
     """Set each pixel to 0 independently with probability ``fraction`` (Vincent et al. 2008)."""
+    x = check_array("x", x, dtype_kind="fiu", finite=True)
+    check_rng("rng", rng)
     if not 0 <= fraction <= 1:
         raise ValueError(f"fraction must be in [0, 1], got {fraction}.")
     return (x * (rng.random(x.shape) >= fraction)).astype(x.dtype)
@@ -60,6 +74,11 @@ def masking_noise(x: np.ndarray, fraction: float, rng: np.random.Generator) -> n
 def pca_reconstruct(x_train: np.ndarray, x: np.ndarray, k: int) -> np.ndarray:
     """Project x (N, D) on the top-k principal subspace of x_train (scikit-learn PCA) and map back."""
     from sklearn.decomposition import PCA
+    x_train = check_array("x_train", x_train, ndim=2, dtype_kind="fiu", finite=True)
+    x = check_array("x", x, ndim=2, dtype_kind="fiu", finite=True)
+    if x.shape[1] != x_train.shape[1]:
+        raise ValueError(f"x has {x.shape[1]} features but x_train has {x_train.shape[1]}.")
+    check_int("k", k, maximum=min(x_train.shape))
     pca = PCA(n_components=k, random_state=0).fit(x_train)
     return pca.inverse_transform(pca.transform(x)).astype(x.dtype)
 

@@ -10,6 +10,8 @@ from . import _quiet  # noqa: F401  (before keras: keeps TensorFlow's logs out o
 
 import keras  # noqa: E402
 
+from ._checks import check_choice, check_int, check_number  # noqa: E402
+
 __all__ = ["simple_cnn", "compile_cnn", "fit_trial", "BASELINE"]
 
 # The baseline of the hyper-parameter study: every trial changes one of these.
@@ -28,10 +30,19 @@ def simple_cnn(filters: int = 32, kernel_size: int = 3, blocks: int = 2, pooling
     ``dropout`` applies before the dense layers. ``augment`` adds random shifts (up to 10%) and
     horizontal flips, active in training only.
     """
-    if pooling not in ("max", "avg", "none"):
-        raise ValueError(f"pooling={pooling!r} is not known; expected 'max', 'avg' or 'none'.")
-    if blocks < 1:
-        raise ValueError(f"blocks must be >= 1, got {blocks}.")
+    check_choice("pooling", pooling, ("max", "avg", "none"))
+    check_int("blocks", blocks)
+    check_int("filters", filters)
+    check_int("kernel_size", kernel_size)
+    check_int("dense", dense)
+    check_int("n_classes", n_classes, minimum=2)
+    check_number("dropout", dropout, low=0, high=1, high_open=True)
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (H, W, C), e.g. (28, 28, 1); got {input_shape}.")
+    if min(input_shape[:2]) < 2 ** blocks:
+        raise ValueError(f"blocks={blocks} halves the image {blocks} times, too often for input_shape "
+                         f"{input_shape}; use at most {max(int(min(input_shape[:2])).bit_length() - 1, 1)} blocks.")
     L = keras.layers
     stack = [keras.Input(input_shape)]
     if augment:
@@ -75,6 +86,9 @@ def fit_trial(config: dict, seed: int, *, x_train, y_train, x_val, y_val) -> dic
     """
     from . import keras_models as km
     config = dict(config)
+    missing = {"epochs", "lr", "batch_size", "optimizer"} - set(config)
+    if missing:
+        raise ValueError(f"config lacks {sorted(missing)}; a trial needs BASELINE's keys plus 'epochs'.")
     epochs, lr, batch_size, optimizer = (config.pop(k) for k in ("epochs", "lr", "batch_size", "optimizer"))
     km.seed_everything(seed)
     model = compile_cnn(simple_cnn(**config, seed=seed), lr=lr, optimizer=optimizer)

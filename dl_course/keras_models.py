@@ -15,6 +15,8 @@ from . import _quiet  # noqa: F401  (before keras: keeps TensorFlow's logs out o
 
 import keras  # noqa: E402
 
+from ._checks import check_array, check_choice, check_int, check_labels, check_number, check_same_length  # noqa: E402
+
 __all__ = ["seed_everything", "dense_classifier", "compile_classifier", "train", "EpochTimer",
            "evaluate_accuracy", "fit_and_score"]
 
@@ -40,6 +42,11 @@ def dense_classifier(hidden=(256, 128), *, input_dim: int = 784, n_classes: int 
     ``l2`` adds l2 * sum(W**2) of every kernel to the loss (weight decay); ``dropout`` is the rate
     of the Dropout layer after each hidden layer (0: none). Input (N, input_dim), output (N, n_classes).
     """
+    if isinstance(hidden, (int, str)):
+        raise TypeError(f"hidden must be a sequence of layer widths, e.g. (256, 128) or (64,); got {hidden!r}.")
+    hidden = tuple(check_int(f"hidden[{i}]", h) for i, h in enumerate(hidden))
+    check_int("input_dim", input_dim)
+    check_int("n_classes", n_classes, minimum=2)
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}.")
     if l2 < 0:
@@ -62,8 +69,10 @@ def compile_classifier(model: keras.Model, lr: float = 1e-3, optimizer: str = "a
     optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
                   "momentum": lambda learning_rate: keras.optimizers.SGD(learning_rate, momentum=0.9),
                   "rmsprop": keras.optimizers.RMSprop}
-    if optimizer not in optimizers:
-        raise ValueError(f"optimizer={optimizer!r} is not known; expected one of {sorted(optimizers)}.")
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model (e.g. from dense_classifier); got {type(model).__name__}.")
+    check_choice("optimizer", optimizer, optimizers)
+    check_number("lr", lr, low=0, low_open=True)
     model.compile(optimizer=optimizers[optimizer](learning_rate=lr),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
@@ -83,16 +92,37 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._t0)
 
 
-def _check_inputs(x, y, name: str) -> None:
-    x = np.asarray(x)
-    if len(x) != len(y):
-        raise ValueError(f"{name} has {len(x)} rows but its labels have {len(y)}.")
+def _check_inputs(x, y, name: str, model=None) -> None:
+    x = check_array(name, x, dtype_kind="fiub")
+    label_name = "y" if name == "x" else f"{name.split()[0]} labels"
+    check_same_length(name, x, label_name, y)
     if len(x) == 0:
         raise ValueError(f"{name} is empty.")
+    if model is not None:
+        _check_against_model(x, y, name, label_name, model)
     if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
         bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
         raise ValueError(f"{name} contains NaN or infinite values (rows {bad[:5].tolist()}...); "
                          "clean or impute them before training.")
+
+
+def _check_against_model(x, y, name: str, label_name: str, model: keras.Model) -> None:
+    """x's shape against the model's input; y against its loss (integer classes below K, or 0/1)."""
+    shape = model.input_shape if hasattr(model, "inputs") and model.inputs else None
+    if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
+        want = shape[1:]
+        if len(want) != x.ndim - 1 or any(w is not None and w != g for w, g in zip(want, x.shape[1:])):
+            raise ValueError(f"{name} has shape {x.shape} but the model takes inputs of shape (N, "
+                             f"{', '.join('any' if w is None else str(w) for w in want)}). Reshape {name} "
+                             "(e.g. scale_images(x, flatten=True) for dense models, x[..., None] for CNNs).")
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, keras.losses.SparseCategoricalCrossentropy):
+        check_labels(label_name, y, n_classes=int(model.output_shape[-1]))
+    elif isinstance(loss, keras.losses.BinaryCrossentropy):
+        y = check_array(label_name, y)
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError(f"{label_name} must be 0 or 1 for a binary classifier; got values "
+                             f"{np.unique(y)[:5].tolist()}.")
 
 
 def train(model: keras.Model, x, y, *, epochs: int, batch_size: int = 128, validation_data=None,
@@ -103,9 +133,19 @@ def train(model: keras.Model, x, y, *, epochs: int, batch_size: int = 128, valid
     the weights of the best epoch; the history then has ``best_epoch`` (1-based). Every history has
     ``seconds`` (per epoch). Raises FloatingPointError if the loss becomes NaN.
     """
-    _check_inputs(x, y, "x")
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model; got {type(model).__name__}.")
+    if not model.compiled:
+        raise ValueError("model is not compiled; compile it first, e.g. compile_classifier(model, lr=1e-3).")
+    check_int("epochs", epochs)
+    check_int("batch_size", batch_size)
+    if early_stopping is not None:
+        check_int("early_stopping", early_stopping)
+    _check_inputs(x, y, "x", model)
     if validation_data is not None:
-        _check_inputs(*validation_data, "validation x")
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise TypeError("validation_data must be a pair (x_val, y_val).")
+        _check_inputs(*validation_data, "validation x", model)
     timer = EpochTimer()
     cbs = [timer, keras.callbacks.TerminateOnNaN(), *callbacks]
     stopper = None

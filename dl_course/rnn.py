@@ -13,6 +13,8 @@ from . import _quiet  # noqa: F401  (before keras: keeps TensorFlow's logs out o
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ._checks import check_choice, check_int, check_number  # noqa: E402
+
 __all__ = ["RNN_LAYERS", "rnn_classifier", "recurrent_params", "classifier_params", "binary_accuracy",
            "input_gradient_norms"]
 
@@ -28,8 +30,13 @@ def rnn_classifier(kind: str, vocab_size: int, embed_dim: int = 32, units: int =
     connections (with the same mask at every step, Gal and Ghahramani 2016); ``input_dropout``
     drops whole embedding features before the layer. Compiled with binary cross-entropy on logits.
     """
-    if kind not in RNN_LAYERS:
-        raise ValueError(f"kind={kind!r} is not known; expected one of {sorted(RNN_LAYERS)}.")
+    check_choice("kind", kind, RNN_LAYERS)
+    check_int("vocab_size", vocab_size, minimum=2)
+    check_int("embed_dim", embed_dim)
+    check_int("units", units)
+    for name, rate in (("input_dropout", input_dropout), ("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+        check_number(name, rate, low=0, high=1, high_open=True)
+    check_number("lr", lr, low=0, low_open=True)
     layer = RNN_LAYERS[kind](units, dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed)
     stack = [keras.Input((None,), dtype="int32"), keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True)]
     if input_dropout:

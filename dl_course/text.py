@@ -79,6 +79,9 @@ def learn_vocabulary(train_texts, vocab_size: int) -> list[str]:
     are broken as ``keras.layers.TextVectorization`` breaks them (reverse token order).
     """
     from sklearn.feature_extraction.text import CountVectorizer
+    if isinstance(train_texts, (str, bytes)):
+        raise TypeError("train_texts must be a list of texts, not one string (a string would be read "
+                        "character by character); wrap a single text as [text].")
     if vocab_size < 3:
         raise ValueError(f"vocab_size must be at least 3 (padding, [UNK] and one token), got {vocab_size}.")
     counter = CountVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False)

@@ -18,6 +18,8 @@ from . import _quiet  # noqa: F401  (before keras: keeps TensorFlow's logs out o
 import keras  # noqa: E402
 from keras import ops  # noqa: E402
 
+from ._checks import check_int, check_number  # noqa: E402
+
 __all__ = ["Sampling", "kl_divergence", "bernoulli_nll", "build_encoder", "build_decoder", "VAE", "make_vae"]
 
 
@@ -129,6 +131,12 @@ class VAE(keras.Model):
 
 def make_vae(latent_dim: int, hidden=(512, 256), beta: float = 1.0, lr: float = 1e-3, seed: int = 0) -> VAE:
     """A compiled dense VAE: encoder widths ``hidden``, decoder the mirror image."""
+    check_int("latent_dim", latent_dim)
+    if isinstance(hidden, (int, str)):
+        raise TypeError(f"hidden must be a sequence of layer widths, e.g. (512, 256); got {hidden!r}.")
+    hidden = tuple(check_int(f"hidden[{i}]", h) for i, h in enumerate(hidden))
+    check_number("beta", beta, low=0)
+    check_number("lr", lr, low=0, low_open=True)
     vae = VAE(build_encoder(latent_dim, hidden, seed=seed), build_decoder(latent_dim, tuple(reversed(hidden))),
               beta=beta)
     vae.compile(optimizer=keras.optimizers.Adam(lr))
