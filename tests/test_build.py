@@ -119,6 +119,18 @@ def test_success_without_an_entry_page_counts_as_failure(tmp_path, monkeypatch, 
     assert "No notebook error or warning was found" in capsys.readouterr().err
 
 
+def test_no_entry_page_while_a_build_runs(tmp_path, monkeypatch):
+    """A build killed half-way (no chance to clean up) must not leave the last site's index.html."""
+    html = tmp_path / "_build" / "html"
+    html.mkdir(parents=True)
+    (html / "index.html").write_text("the previous build")
+    (tmp_path / "_config.yml").write_text("title: t\n")
+    seen = []
+    monkeypatch.setattr(build, "_run", lambda *a, **k: seen.append((html / "index.html").exists()) or (137, "Killed"))
+    assert build.main(["--root", str(tmp_path), "--profile", "quick"]) == 137
+    assert seen == [False] and not html.exists()
+
+
 LOG = """\x1b[01mreading sources... \x1b[39;49;00m[ 33%] \x1b[35mch\x1b[39;49;00m
 {path}: Executing notebook using local CWD [mystnb]
 \x1b[91m{path}: WARNING: Executing notebook failed: CellExecutionError
