@@ -467,7 +467,8 @@ def extract_archive(archive, dest) -> Path:
 def _imdb_records_from_tar(archive: Path):
     """Yield (member name, raw bytes) of the review files, read straight from the archive (nothing is extracted).
 
-    Members with unsafe names or links are refused (:class:`DataError`): the published archive has none.
+    Members with unsafe names or links are refused (:class:`DataError`): the published archive has
+    none. The whole gzip stream is read, so its CRC-32 is checked even past the last member.
     """
     try:
         with tarfile.open(archive, "r:gz") as tar:
@@ -478,6 +479,8 @@ def _imdb_records_from_tar(archive: Path):
                                     "aclImdb_v1.tar.gz has no such member. Delete it and fetch the archive again.")
                 if member.isfile() and _IMDB_NAME.match(member.name):
                     yield member.name, tar.extractfile(member).read()
+            while tar.fileobj.read(1 << 20):   # read to the end, so that gzip checks its CRC-32:
+                pass                            # a flipped bit anywhere in the stream is an error
     except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
         raise DataError(f"{archive}: cannot read the archive ({type(err).__name__}: {err}); it is "
                         "truncated or not a .tar.gz. Delete it and fetch aclImdb_v1.tar.gz again.") from None
