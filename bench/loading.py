@@ -14,6 +14,9 @@ Chapter 4's quick-profile training reviews: ``text.tokenize`` (standardise and s
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import os
 import tempfile
 from pathlib import Path
 
@@ -43,6 +46,19 @@ def idx_vs_npz(loader, repeats: int, folder: Path) -> dict:
     t_loader, t_npz = alternate(lambda: loader, lambda: npz, repeats)
     return {"loader_seconds": t_loader, "npz_seconds": t_npz, "ratio": median(t_loader) / median(t_npz),
             "same_arrays": same, "npz_megabytes": path.stat().st_size / 1e6}
+
+
+def loader_stages(folder: Path) -> dict:
+    """Seconds of each stage of verified loading, summed over the gzip files in ``folder``: read, gunzip, SHA-256, parse."""
+    stages = dict.fromkeys(("read", "gunzip", "sha256", "parse"), 0.0)
+    for path in sorted(folder.glob("*.gz")):
+        t, raw = timed(path.read_bytes)
+        stages["read"] += t
+        t, payload = timed(gzip.decompress, raw)
+        stages["gunzip"] += t
+        stages["sha256"] += timed(lambda: hashlib.sha256(payload).hexdigest())[0]
+        stages["parse"] += timed(data.parse_idx, payload, str(path))[0]
+    return stages
 
 
 def throughput(fn, items, repeats: int = 3) -> float:
@@ -75,6 +91,9 @@ def run(fast: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="dl_course_bench_") as tmp:
         result = {name: idx_vs_npz(loader, repeats, Path(tmp))
                   for name, loader in (("mnist", data.load_mnist), ("fashion_mnist", data.load_fashion_mnist))}
+    mnist_dir = Path(os.environ.get("DL_COURSE_DATA", data.cache_dir())) / "mnist"
+    if any(mnist_dir.glob("*.gz")):
+        result["mnist"]["stages_seconds"] = loader_stages(mnist_dir)
     n_reviews = 200 if fast else profiles.settings("ch04", "quick")["n_train"]
     result["imdb"] = imdb(n_reviews, fast)
     result["what"] = ("seconds of the verified IDX loaders over np.load of an .npz of the same arrays; "
