@@ -26,6 +26,7 @@ help:
 	@echo "make test   run the tests (creates $(VENV) on first use)"
 	@echo "make publish  build the full profile (needs an NVIDIA GPU; FORCE=1 to build without)"
 	@echo "make check-site  test the built site in headless Chromium (after make book)"
+	@echo "make bench  performance benchmarks into bench/results.json (< 15 min; BOOK=cold adds a cold book build)"
 	@echo "make clean  remove _build/ (the execution cache with it)"
 
 $(BIN)/python:
@@ -63,6 +64,15 @@ test: $(VENV)/.test-installed
 
 clean:
 	rm -rf _build
+
+# The benchmarks of the Performance appendix (bench/run.py): ratios measured side by side, written with
+# the machine's description to bench/results.json. BOOK=rebuild (default) times a prose-only rebuild in
+# a temporary copy, cold times from the last build's execution records; BOOK=cold runs a cold build too
+# (about 13 more minutes); BOOK=skip leaves the book out.
+.PHONY: bench
+BOOK ?= rebuild
+bench: $(VENV)/.book-installed
+	$(BIN)/python -m bench.run --book $(BOOK)
 
 # The browser test of the built site (site_tests/): headless Chromium (Debian's `chromium`) driven by
 # playwright, against $(SITE) (default _build/html; run `make book` first). Screenshots: _build/screenshots/.
