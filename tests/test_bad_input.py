@@ -3,6 +3,7 @@ got and what is expected. Each case calls one function with one mistake; the reg
 argument's name and the substance of the message. Also: a loss that becomes NaN stops training."""
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -230,5 +231,6 @@ def test_keras_train_stops_when_the_loss_becomes_nan():
     x = r.standard_normal((256, 20)).astype(np.float32) * 1e3
     y = r.integers(0, 4, 256)
     model = km.compile_classifier(km.dense_classifier((8,), input_dim=20, n_classes=4), lr=1e8, optimizer="sgd")
-    with pytest.raises(FloatingPointError, match=r"the training loss became NaN in epoch \d+; lower the learning rate"):
-        km.train(model, x, y, epochs=5, batch_size=32)
+    with pytest.raises(FloatingPointError, match=r"the training loss became NaN in epoch (\d+); lower the learning rate") as err:
+        km.train(model, x, y, epochs=30, batch_size=32)
+    assert int(re.search(r"epoch (\d+)", str(err.value)).group(1)) < 5          # it stopped: not all 30 epochs were run

@@ -7,6 +7,8 @@ learning-rate decay, test accuracy). Chapter 2 (Keras): one training run with
 comparison is not vacuous.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,14 @@ def test_keras_training_is_deterministic_with_seed_everything(mnist):
     assert first == second
     assert first["val_accuracy"][-1] > 0.8
     assert keras_run(*args, seed=1)["loss"] != first["loss"]
+
+
+@pytest.mark.skipif(os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+                    reason="TensorFlow's switch; JAX's CPU ops are deterministic without one (checked above)")
+def test_seed_everything_turns_on_tensorflow_op_determinism():
+    """On this CPU the runs above are identical even without the switch; on a GPU they are not,
+    so the switch itself is checked (through TensorFlow's own, non-public, query)."""
+    from tensorflow.python.framework import config
+    from dl_course import keras_models as km
+    km.seed_everything(0)
+    assert config.is_op_determinism_enabled()
