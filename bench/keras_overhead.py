@@ -21,7 +21,7 @@ __all__ = ["settings", "run"]
 def settings(fast: bool = False) -> dict:
     cfg = profiles.settings("ch02", "quick")
     cfg = {"n_train": cfg["n_train"], "hidden": list(cfg["hidden"]), "batch_size": cfg["batch_size"],
-           "epochs": 3, "repeats": 5}
+           "epochs": 3, "repeats": 7}
     if fast:
         cfg.update(n_train=512, epochs=1, repeats=2)
     return cfg

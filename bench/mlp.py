@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -171,12 +173,22 @@ def single_thread_flops(cfg: dict, weights, x, y) -> dict:
         return flop_fraction(cfg, seconds)
 
 
-def run(fast: bool = False) -> dict:
+def run(fast: bool = False, budget_seconds: float | None = None) -> dict:
+    """Benchmarks 1 and 2. With ``budget_seconds``, seeds after the first are skipped when they would not fit."""
     cfg = settings(fast)
     (x, y), (x_test, y_test) = load(cfg)
     t_ours, t_sk, accs_ours, accs_sk = [], [], [], []
-    for seed in cfg["seeds"]:
+    start = time.perf_counter()
+    for i, seed in enumerate(cfg["seeds"]):
+        spent = time.perf_counter() - start
+        if budget_seconds is not None and i and spent / i * (i + 1) > budget_seconds - 30:
+            print(f"[bench] mlp: stopping after {i} seeds ({spent:.0f} s), to stay within the time limit",
+                  file=sys.stderr, flush=True)
+            cfg["seeds"] = cfg["seeds"][:i]
+            break
         model, clf, t_o, t_s = train_side_by_side(cfg, x, y, seed)
+        print(f"[bench] mlp: seed {seed}: median epoch {median(t_o):.2f} s (ours), {median(t_s):.2f} s (sklearn)",
+              file=sys.stderr, flush=True)
         t_ours += t_o
         t_sk += t_s
         accs_ours.append(nn.accuracy(nn.predict_logits(model, x_test), y_test))
