@@ -141,6 +141,17 @@ def original_imdb(blob: bytes):
     return (xtr, ytr), (xte, yte)
 
 
+def test_imdb_archive_with_a_wrong_crc_is_refused(tmp_path, monkeypatch, tiny_archive):
+    """The gzip trailer's CRC-32 is checked, though it comes after the last member the reader needs."""
+    monkeypatch.setattr(data, "IMDB_PER_FOLDER", 2)
+    blob = bytearray(tiny_archive)
+    blob[-8] ^= 0xFF                                       # CRC-32 field of the gzip trailer
+    path = tmp_path / data.IMDB_ARCHIVE
+    path.write_bytes(bytes(blob))
+    with pytest.raises(DataError, match=r"cannot read the archive \(BadGzipFile: CRC check failed"):
+        data.load_imdb(path)
+
+
 # ---------------------------------------------------------------------------- foreign files
 
 def test_foreign_file_in_data_folder_offline_says_what_to_put_where(tmp_path, monkeypatch):
