@@ -68,11 +68,11 @@ clean:
 # The benchmarks of the Performance appendix (bench/run.py): ratios measured side by side, written with
 # the machine's description to bench/results.json. BOOK=rebuild (default) times a prose-only rebuild in
 # a temporary copy, cold times from the last build's execution records; BOOK=cold runs a cold build too
-# (about 13 more minutes); BOOK=skip leaves the book out.
+# (about 13 more minutes); BOOK=skip leaves the book out. BOOK_REPO=<clone> uses the last build made there.
 .PHONY: bench
 BOOK ?= rebuild
 bench: $(VENV)/.book-installed
-	$(BIN)/python -m bench.run --book $(BOOK)
+	$(BIN)/python -m bench.run --book $(BOOK) $(if $(BOOK_REPO),--book-repo $(abspath $(BOOK_REPO)))
 
 # The browser test of the built site (site_tests/): headless Chromium (Debian's `chromium`) driven by
 # playwright, against $(SITE) (default _build/html; run `make book` first). Screenshots: _build/screenshots/.

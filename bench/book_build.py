@@ -57,10 +57,10 @@ def cold_records(build_dir: Path) -> list[dict]:
     return sorted(records, key=lambda r: r["created"])
 
 
-def copy_repository(dest: Path, with_build: bool = True) -> Path:
-    """Copy the working tree (without .git, .venv and caches; with ``_build`` if ``with_build``) into ``dest``."""
+def copy_repository(dest: Path, with_build: bool = True, source: Path = ROOT) -> Path:
+    """Copy the working tree ``source`` (without .git, .venv and caches; with ``_build`` if ``with_build``) into ``dest``."""
     skip = SKIP_COPY | (set() if with_build else {"_build"})
-    shutil.copytree(ROOT, dest, ignore=lambda folder, names: [n for n in names if n in skip], symlinks=True)
+    shutil.copytree(source, dest, ignore=lambda folder, names: [n for n in names if n in skip], symlinks=True)
     return dest
 
 
@@ -137,18 +137,23 @@ def uncached_pages(repo: Path) -> list[str]:
     return missing
 
 
-def run(mode: str = "rebuild", budget_seconds: float = 300.0, keep: bool = False) -> dict:
-    """``mode``: "rebuild" (default, see the module docstring), "cold" (a real cold build first) or "skip"."""
+def run(mode: str = "rebuild", budget_seconds: float = 300.0, keep: bool = False, source: Path = ROOT) -> dict:
+    """``mode``: "rebuild" (default, see the module docstring), "cold" (a real cold build first) or "skip".
+
+    ``source``: the repository whose working tree and ``_build`` are copied (default: this one; e.g.
+    a clone where the last book build was made).
+    """
+    source = Path(source).resolve()
     if mode == "skip":
         return {"book": {"mode": "skip", "note": "not measured (BOOK=skip)"}}
     if mode not in ("rebuild", "cold"):
         raise ValueError(f"mode must be 'rebuild', 'cold' or 'skip', got {mode!r}.")
-    records = cold_records(ROOT / "_build")
-    result = {"mode": mode, "edited_page": EDITED,
+    records = cold_records(source / "_build")
+    result = {"mode": mode, "edited_page": EDITED, "source": str(source),
               "what": "seconds of a rebuild after a prose-only edit over the seconds of a cold quick build"}
     tmp = Path(tempfile.mkdtemp(prefix="dl_course_bench_book_"))
     try:
-        repo = copy_repository(tmp / "repo", with_build=(mode == "rebuild"))
+        repo = copy_repository(tmp / "repo", with_build=(mode == "rebuild"), source=source)
         if mode == "rebuild":
             if not records:
                 result["note"] = ("no execution records in _build/.jupyter_cache: build the book once "

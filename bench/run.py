@@ -5,6 +5,7 @@
     python -m bench.run --book skip        no book benchmark
     python -m bench.run --fast --out X     tiny inputs, for the tests (seconds, numbers meaningless)
     python -m bench.run --only mlp,loading
+    python -m bench.run --book-repo ../clone   time the rebuild on the last book build made in ../clone
 
 Each benchmark runs in its own process (no framework imported by one slows another) with a time
 limit; the whole run keeps within ``--budget`` seconds (default 14 minutes). The results file
@@ -45,12 +46,12 @@ def _finite(value):
     return value
 
 
-def run_one(name: str, fast: bool, book: str, timeout: float) -> dict:
+def run_one(name: str, fast: bool, book: str, timeout: float, book_repo: Path = ROOT) -> dict:
     """Run benchmark ``name`` in a child process (its own process group) and return its results."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "bench.run", "--child", name, "--json", str(out), "--book", book,
-               "--budget", str(int(timeout))] + (["--fast"] if fast else [])
+               "--budget", str(int(timeout)), "--book-repo", str(book_repo)] + (["--fast"] if fast else [])
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
         try:
@@ -69,7 +70,7 @@ def run_one(name: str, fast: bool, book: str, timeout: float) -> dict:
         return result
 
 
-def child(name: str, fast: bool, book: str, budget: float, out: Path) -> None:
+def child(name: str, fast: bool, book: str, budget: float, out: Path, book_repo: Path = ROOT) -> None:
     """Inside the child process: import and run one benchmark, write its JSON to ``out``."""
     if name == "mlp":
         from bench import mlp
@@ -82,7 +83,7 @@ def child(name: str, fast: bool, book: str, budget: float, out: Path) -> None:
         result = loading.run(fast)
     elif name == "book":
         from bench import book_build
-        result = book_build.run("skip" if fast else book, budget_seconds=max(budget - 200, 0))
+        result = book_build.run("skip" if fast else book, budget_seconds=max(budget - 200, 0), source=book_repo)
     else:
         raise ValueError(f"unknown benchmark {name!r}; expected one of {sorted(BENCHMARKS)}.")
     out.write_text(json.dumps(_finite(result)))
@@ -121,12 +122,14 @@ def main(argv=None) -> int:
     p.add_argument("--book", default=os.environ.get("BOOK") or "rebuild", choices=("rebuild", "cold", "skip"))
     p.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated subset of " + ",".join(BENCHMARKS))
     p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--book-repo", type=Path, default=Path(os.environ.get("BOOK_REPO") or ROOT),
+                   help="the repository whose _build (last book build) the book benchmark copies (default: this one)")
     p.add_argument("--budget", type=float, default=14 * 60, help="seconds for the whole run")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        child(args.child, args.fast, args.book, args.budget, args.json)
+        child(args.child, args.fast, args.book, args.budget, args.json, args.book_repo)
         return 0
 
     from bench.common import machine
@@ -144,7 +147,7 @@ def main(argv=None) -> int:
             results["benchmarks"].update(dict.fromkeys(BENCHMARKS[name][0], {"error": "not run: the time budget was spent"}))
             continue
         limit = BENCHMARKS[name][1] if name != "book" else left
-        results["benchmarks"].update(run_one(name, args.fast, args.book, min(limit, left)))
+        results["benchmarks"].update(run_one(name, args.fast, args.book, min(limit, left), args.book_repo))
     results["total_seconds"] = time.perf_counter() - t0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(_finite(results), indent=1, sort_keys=True) + "\n")
