@@ -13,6 +13,7 @@ import io
 import re
 import tarfile
 import tempfile
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -286,9 +287,10 @@ def member(name, kind=tarfile.REGTYPE, linkname="", payload=b"evil"):
     return info, (payload if kind == tarfile.REGTYPE else None)
 
 
+ESCAPED = f"/tmp/dl_course_escaped_{uuid.uuid4().hex}.txt"    # where the absolute member points
 EVIL = {
     "dot-dot": member("aclImdb/../../escaped.txt"),
-    "absolute": member("/tmp/dl_course_escaped.txt"),
+    "absolute": member(ESCAPED),
     "symlink-out": member("aclImdb/link", tarfile.SYMTYPE, "../../etc/passwd"),
     "symlink-absolute": member("aclImdb/link", tarfile.SYMTYPE, "/etc/passwd"),
     "hardlink-out": member("aclImdb/hard", tarfile.LNKTYPE, "../outside.txt"),
@@ -303,7 +305,7 @@ def test_extract_archive_refuses_unsafe_members(tmp_path, kind):
     with pytest.raises(DataError, match=rf"evil.tar.gz: member '{re.escape(EVIL[kind][0].name)}' is unsafe"):
         data.extract_archive(archive, dest)
     assert not (tmp_path / "out").exists()                  # nothing extracted, not even the good member
-    assert not Path("/tmp/dl_course_escaped.txt").exists()
+    assert not Path(ESCAPED).exists()
 
 
 @pytest.mark.parametrize("kind", sorted(EVIL))
@@ -315,13 +317,13 @@ def test_tarfile_data_filter_is_the_second_guard(tmp_path, monkeypatch, kind):
     dest = tmp_path / "out" / "inner"
     if kind == "absolute":
         data.extract_archive(archive, dest)
-        assert (dest / "tmp" / "dl_course_escaped.txt").read_bytes() == b"evil"
+        assert (dest / ESCAPED.lstrip("/")).read_bytes() == b"evil"
     else:
         with pytest.raises(DataError, match=r"refused by tarfile's safety filter"):
             data.extract_archive(archive, dest)
     outside = [p for p in tmp_path.rglob("*") if dest not in p.parents and p != dest]
     assert sorted(p.name for p in outside) == ["evil.tar.gz", "out"]
-    assert not Path("/tmp/dl_course_escaped.txt").exists()
+    assert not Path(ESCAPED).exists()
 
 
 def test_extract_archive_keeps_safe_members_and_inner_links(tmp_path):
