@@ -57,6 +57,19 @@ def cold_records(build_dir: Path) -> list[dict]:
     return sorted(records, key=lambda r: r["created"])
 
 
+def last_cold_build(repo: Path) -> dict | None:
+    """``_build/build-record.json`` of ``repo`` (written by dl_course.build) if that build succeeded
+    and executed every chapter in ``_toc.yml`` (a cold build), else None."""
+    path = repo / "_build" / "build-record.json"
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text())
+    chapters = set(re.findall(r"file:\s*(book/ch\d\d\w*)", (repo / "_toc.yml").read_text()))
+    if record.get("returncode") != 0 or not chapters or not chapters <= set(record.get("executed", [])):
+        return None
+    return record
+
+
 def copy_repository(dest: Path, with_build: bool = True, source: Path = ROOT) -> Path:
     """Copy the working tree ``source`` (without .git, .venv and caches; with ``_build`` if ``with_build``) into ``dest``."""
     skip = SKIP_COPY | (set() if with_build else {"_build"})
@@ -180,8 +193,14 @@ def run(mode: str = "rebuild", budget_seconds: float = 300.0, keep: bool = False
         if mode == "cold":
             result["cold_seconds"] = first["seconds"]
             result["cold_peak_rss_mib"] = first["peak_rss_mib"]
-        else:   # execution recorded per page, plus reading and writing every page (the first build)
-            result["cold_seconds"] = result["cold_execution_seconds"] + first["seconds"]
+        else:
+            cold = last_cold_build(source)
+            if cold is not None:     # the last build of the source was cold: its measured time and memory
+                result["cold_seconds"] = cold["seconds"]
+                result["cold_peak_rss_mib"] = cold["peak_rss_mib"]
+                result["cold_build_record"] = cold
+            else:   # execution recorded per page, plus reading and writing every page (the first build)
+                result["cold_seconds"] = result["cold_execution_seconds"] + first["seconds"]
         prose_edit(repo)
         rebuild = build(repo, tmp / "rebuild.log")
         result["rebuild"] = rebuild

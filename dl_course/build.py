@@ -19,13 +19,20 @@ the chosen profile and, around it:
   ``_build/html`` is removed, with the numbers file (``_build/numbers/<id>.json``) of each
   chapter that failed. The execution cache ``_build/.jupyter_cache`` is kept: chapters that
   finished are not executed again by the next build (an interrupted build resumes).
+* **Every build is recorded.** ``_build/build-record.json`` holds the profile, the exit status,
+  the wall time, the pages the build executed (the others came from the execution cache) and the
+  peak resident memory of the build's processes (Sphinx and the notebook kernels: the largest
+  ``ru_maxrss`` among them); the Performance appendix reads it for the cold build.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import resource
+import time
 import shutil
 import subprocess
 import sys
@@ -42,6 +49,7 @@ _CELL = re.compile(r"An error occurred while executing the following cell:\n-+\n
 _WARNING = re.compile(r"^(?P<where>\S[^\n]*?): (?P<level>WARNING|ERROR|CRITICAL): (?P<msg>[^\n]*)", re.M)
 _CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
 _RECORD = re.compile(r"""Record\(\s*["'](\w+)["']""")
+_EXECUTING = re.compile(r"^(?P<path>\S[^\n]*?): Executing notebook", re.M)
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,22 @@ def _remove_failed(root: Path, build_dir: Path, failures: list[CellFailure]) -> 
             (build_dir / "numbers" / f"{chapter_id}.json").unlink(missing_ok=True)
 
 
+def write_record(root: Path, profile: str, status: int, seconds: float, log: str) -> Path:
+    """Write ``_build/build-record.json`` (atomically): what this build did, how long, how much memory."""
+    executed = sorted({str(Path(m["path"]).resolve().relative_to(root.resolve()).with_suffix(""))
+                       for m in _EXECUTING.finditer(_ANSI.sub("", log))
+                       if Path(m["path"]).resolve().is_relative_to(root.resolve())})
+    record = {"profile": profile, "returncode": status, "seconds": round(seconds, 1), "executed": executed,
+              "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+              "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    path = root / "_build" / "build-record.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=2))
+    os.replace(tmp, path)
+    return path
+
+
 def refuse_full_without_gpu(profile: str, force: bool) -> str | None:
     """The refusal message when the full profile is asked for on a machine without an NVIDIA GPU."""
     if profile != "full" or force or profiles.gpu_names():
@@ -203,8 +227,10 @@ def build(root: Path, profile: str, force_full: bool = False) -> int:
     failed_note.unlink(missing_ok=True)
     (root / "_build" / "html" / "index.html").unlink(missing_ok=True)   # a killed build leaves no entry page
     print(f"[dl_course.build] profile {profile}, GPU: {', '.join(profiles.gpu_names()) or 'none'}", flush=True)
+    start = time.perf_counter()
     status, log = _run([_jupyter_book(), "build", str(root), "--warningiserror", "--keep-going"], env,
                        root / "_build" / "build.log")
+    write_record(root, profile, status, time.perf_counter() - start, log)
     if status == 0 and (root / "_build" / "html" / "index.html").is_file():
         return 0
     status = status or 1                  # no index.html after a "successful" build is a failure too

@@ -5,6 +5,7 @@ The slow tests build a throwaway two-chapter book in tmp_path with the execution
 real _config.yml, through `python -m dl_course.build`, as `make book` does.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -74,6 +75,8 @@ def test_failing_cell_is_named_and_the_site_removed_then_the_build_resumes(tmp_p
     assert (book / "_build" / ".jupyter_cache").is_dir()  # but the finished chapter is cached
     assert "b_bad.md, code cell 2" in (book / "_build" / "build-failed.txt").read_text()
     assert "a_good.md: Executing notebook" in out.stdout
+    record = json.loads((book / "_build" / "build-record.json").read_text())
+    assert record["returncode"] != 0 and record["executed"] == ["a_good", "b_bad"]
 
     (book / "b_bad.md").write_text(FIXED)
     out = run_build(book)
@@ -82,6 +85,9 @@ def test_failing_cell_is_named_and_the_site_removed_then_the_build_resumes(tmp_p
     assert not (book / "_build" / "build-failed.txt").exists()
     assert "b_bad.md: Executing notebook" in out.stdout
     assert "a_good.md: Executing notebook" not in out.stdout    # resumed: not run again
+    record = json.loads((book / "_build" / "build-record.json").read_text())
+    assert record["returncode"] == 0 and record["executed"] == ["b_bad"] and record["profile"] == "quick"
+    assert 20 < record["peak_rss_mib"] < 10_000 and record["seconds"] > 0     # a kernel's memory, in MiB
     assert "42" in (book / "_build" / "html" / "a_good.html").read_text()
 
 
