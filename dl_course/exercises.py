@@ -19,7 +19,7 @@ from . import conv, gradcheck
 
 __all__ = ["ExerciseError", "check_layer_gradients", "check_shape", "check_close",
            "check_mistake_bound", "check_loss_decreases", "check_conv_output", "check_receptive_field",
-           "check_param_count", "check_same_predictions", "check_teacher_forcing"]
+           "check_param_count", "check_same_predictions", "check_in_range", "check_teacher_forcing"]
 
 
 class ExerciseError(AssertionError):
@@ -34,7 +34,7 @@ def check_layer_gradients(layer, x: np.ndarray | None = None, tol: float = 1e-7)
     """Backprop of ``layer`` (the :class:`dl_course.numpy_nets.Layer` protocol) against finite differences.
 
     ``x`` is a float64 batch (default: a 5 x 4 standard normal one, away from the kink at 0 of
-    piecewise-linear activations). Checks that ``forward`` keeps the batch size and that every
+    piecewise-linear activations; pass your own for a layer that expects another width). Checks that ``forward`` keeps the batch size and that every
     relative error (input and parameters) is below ``tol``.
     """
     if x is None:
@@ -78,8 +78,10 @@ def check_close(name: str, value, reference, rtol: float = 1e-2, atol: float = 0
 def check_mistake_bound(updates: int, x: np.ndarray, y: np.ndarray) -> str:
     """A perceptron's number of updates on separable ``(x, y)`` respects Novikoff's bound (R/gamma)^2.
 
-    The margin gamma is that of a (nearly) hard-margin linear SVM, the largest-margin separator,
-    so the bound is the tightest the theorem gives.
+    gamma is the margin, in the augmented space (x, 1), of a (nearly) hard-margin linear SVM: a
+    large-margin separator, so the bound is close to the best the theorem gives (the SVM maximises
+    the margin of (w, b) measured by ||w||, not by ||(w, b)||). The checker cannot know your run's
+    count; it checks that the count is possible.
     """
     from sklearn.svm import SVC
 
@@ -87,9 +89,9 @@ def check_mistake_bound(updates: int, x: np.ndarray, y: np.ndarray) -> str:
     svm = SVC(kernel="linear", C=1e6).fit(x, y)
     bound = perceptron.mistake_bound(x, y, np.append(svm.coef_[0], svm.intercept_[0]))["bound"]
     if not 0 <= updates <= bound:
-        raise ExerciseError(f"{updates} updates, but Novikoff's bound on this data is {bound:.0f}: "
+        raise ExerciseError(f"{updates} update(s), but Novikoff's bound on this data is {bound:.0f}: "
                             "count one update per misclassified example, over all epochs.")
-    return _ok(f"{updates} updates, within Novikoff's bound of {bound:.0f}.")
+    return _ok(f"{updates} update(s), within Novikoff's bound of {bound:.0f}.")
 
 
 def check_loss_decreases(losses, min_drop: float = 0.05) -> str:
@@ -140,16 +142,28 @@ def check_param_count(answer: int, kind: str, input_dim: int, units: int, bidire
     return _ok(f"{expected:,} parameters.")
 
 
-def check_same_predictions(a, b, atol: float = 1e-5) -> str:
-    """Two models' (or one model's, on two inputs) predictions agree to ``atol``."""
+def check_same_predictions(a, b, atol: float = 1e-5, hint: str = "") -> str:
+    """Two models' (or one model's, on two inputs) predictions agree to ``atol``; ``hint`` is added to a failure."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     if a.shape != b.shape:
         raise ExerciseError(f"the predictions have shapes {a.shape} and {b.shape}.")
     diff = float(np.abs(a - b).max())
     if diff > atol:
-        raise ExerciseError(f"the predictions differ by up to {diff:.3g} (tolerance {atol:g}); with masking, "
-                            "padding must not change the output: is mask_zero=True on the embedding?")
+        raise ExerciseError(f"the predictions differ by up to {diff:.3g} (tolerance {atol:g}).{' ' + hint if hint else ''}")
     return _ok(f"the predictions agree (largest difference {diff:.1e}).")
+
+
+def check_in_range(name: str, values, low: float, high: float) -> str:
+    """Every element of ``values`` is finite and within [low, high]."""
+    values = np.asarray(values, float)
+    if values.size == 0:
+        raise ExerciseError(f"{name} is empty.")
+    if not np.all(np.isfinite(values)):
+        raise ExerciseError(f"{name} contains NaN or infinite values.")
+    lo, hi = float(values.min()), float(values.max())
+    if lo < low or hi > high:
+        raise ExerciseError(f"{name} spans [{lo:.4g}, {hi:.4g}], outside [{low:g}, {high:g}]: clip the values.")
+    return _ok(f"{name} lies in [{lo:.4g}, {hi:.4g}], within [{low:g}, {high:g}].")
 
 
 def check_teacher_forcing(decoder_inputs: np.ndarray, targets: np.ndarray, start_id: int) -> str:

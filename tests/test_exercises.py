@@ -90,8 +90,14 @@ def test_param_count_checker():
 
 def test_same_predictions_checker():
     assert exercises.check_same_predictions([0.5, 0.2], [0.5, 0.2]).startswith("correct")
-    with pytest.raises(ExerciseError, match="differ by up to"):
-        exercises.check_same_predictions([0.5], [0.6])
+    with pytest.raises(ExerciseError, match="differ by up to .*mask_zero"):
+        exercises.check_same_predictions([0.5], [0.6], hint="Is mask_zero=True on the embedding?")
+
+
+def test_in_range_checker():
+    assert exercises.check_in_range("pixels", [0.2, 0.7], 0.0, 1.0).startswith("correct")
+    with pytest.raises(ExerciseError, match=r"outside \[0, 1\]: clip"):
+        exercises.check_in_range("pixels", [-0.1, 0.7], 0.0, 1.0)
 
 
 def test_teacher_forcing_checker():
