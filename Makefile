@@ -19,7 +19,7 @@ export DL_COURSE_BUILD_DIR := $(CURDIR)/_build
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONHASHSEED ?= 0
 
-.PHONY: book test clean clean-cache help
+.PHONY: book test clean help
 
 help:
 	@echo "make book   build the book into _build/html/ (creates $(VENV) on first use)"

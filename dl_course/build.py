@@ -209,7 +209,7 @@ def refuse_full_without_gpu(profile: str, force: bool) -> str | None:
         return None
     return ("Refusing to build the full profile: no NVIDIA GPU is visible (nvidia-smi finds none). The full "
             "profile trains on the whole datasets and takes many hours on a CPU. Build on a GPU machine, use "
-            "the quick profile (`make book`), or force it: `make publish FORCE=1` or "
+            "the quick profile (`DL_COURSE_PROFILE=quick make book`), or force it: `make publish FORCE=1` or "
             "`python -m dl_course.build --profile full --force-full`.")
 
 
