@@ -121,7 +121,8 @@ class Record:
         """Glue ``value`` under ``name`` for the prose and record it.
 
         Numbers, strings and small lists are recorded in the JSON file; matplotlib figures are glued
-        only, and closed so that they appear once, where the prose places them. Returns None, so
+        only, and closed so that they appear once, where the prose places them (outside a book
+        build, e.g. a downloaded notebook, the figure is displayed by the cell instead). Returns None, so
         that a cell ending in a glue shows nothing more.
         """
         is_figure = type(value).__name__ == "Figure"
@@ -133,6 +134,12 @@ class Record:
             glue(name, _plain(value) if not is_figure else value, display=display)
         if is_figure:
             import matplotlib.pyplot as plt
+            if build_dir() is None and not display:      # a notebook outside the book: show it here
+                try:
+                    from IPython.display import display as show
+                    show(value)
+                except ImportError:
+                    pass
             plt.close(value)
         else:
             self.numbers[name] = _plain(value)

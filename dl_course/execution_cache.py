@@ -150,7 +150,7 @@ def _stale_docs(app, env, added, changed, removed):
         new[docname] = chapter_key(path, pkg)
         if old.get(docname) != new[docname]:
             stale.append(docname)
-            _forget(cache_path, path)
+            _forget(cache_path, path, Path(app.srcdir))
     if stale:
         cache_path.mkdir(parents=True, exist_ok=True)
         from sphinx.util import logging
@@ -162,14 +162,22 @@ def _stale_docs(app, env, added, changed, removed):
     return [d for d in stale if d not in added and d not in changed]
 
 
-def _forget(cache_path: Path, path: Path) -> None:
-    """Remove the cached execution of the notebook at ``path`` (if the cache exists)."""
+def _forget(cache_path: Path, path: Path, srcdir: Path | None = None) -> None:
+    """Remove the cached execution of the notebook at ``path`` (if the cache exists).
+
+    A record matches by its path relative to the book's folder too, so that a copy of the book
+    with its ``_build`` (moved, or copied as ``make bench`` does) does not reuse a stale run.
+    """
     if not (cache_path / "global.db").is_file():
         return
     from jupyter_cache import get_cache
     cache = get_cache(str(cache_path))
+    rel = path.resolve().relative_to(srcdir.resolve()).as_posix() if srcdir is not None else None
     for rec in cache.list_cache_records():
-        if rec.uri and Path(rec.uri).resolve() == path.resolve():
+        if not rec.uri:
+            continue
+        uri = Path(rec.uri).resolve()
+        if uri == path.resolve() or (rel is not None and uri.as_posix().endswith("/" + rel)):
             cache.remove_cache(rec.pk)
 
 

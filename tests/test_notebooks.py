@@ -23,6 +23,30 @@ def test_setup_cell_comes_first_once():
     assert once["cells"][1]["source"] == "x = 1"
 
 
+def test_markdown_is_rendered_for_jupyter():
+    text = ("After {glue:text}`epochs` epochs the accuracy is {glue:text}`acc:.2%` ({numref}`fig-curves`, "
+            "{eq}`eq-ce`), as {cite:t}`kingma2014` show {cite:p}`kingma2014,rezende2014`. See {doc}`intro`.\n\n"
+            "```{glue:figure} fig_curves\n:alt: Two curves.\n:name: fig-curves\n\nLoss and accuracy.\n```\n"
+            "```{glue:figure} fig_missing\n:name: fig-missing\n\nNot built.\n```\n")
+    labels = {"fig-curves": "Fig. 1.3", "eq-ce": "(1.2)", "kingma2014": "Kingma and Welling, 2014",
+              "rezende2014": "Rezende et al., 2014", "intro": "Deep learning"}
+    out, attachments = notebooks.render_markdown(text, {"epochs": 8, "acc": 0.97591}, labels,
+                                                 {"fig_curves": (b"\x89PNG", "Fig. 1.3")})
+    assert "After 8 epochs the accuracy is 97.59% (Fig. 1.3, (1.2))" in out
+    assert "as Kingma and Welling, 2014 show (Kingma and Welling, 2014; Rezende et al., 2014). See Deep learning." in out
+    assert "![Two curves.](attachment:fig_curves.png)\n\n**Fig. 1.3.** Loss and accuracy." in out
+    assert "*Not built.* (the figure is on the book's page)" in out
+    assert list(attachments) == ["fig_curves.png"] and "{" not in out.replace("{glue", "")
+
+
+def test_citation_labels_from_the_bibliography():
+    labels = notebooks.citation_labels([os.path.join(ROOT, "book", "references.bib")])
+    assert labels["kingma2014"] == "Kingma and Welling, 2014"
+    assert labels["rosenblatt1958"] == "Rosenblatt, 1958"
+    assert labels["hochreiter1997"] == "Hochreiter and Schmidhuber, 1997"
+    assert labels["srivastava2014"] == "Srivastava et al., 2014"
+
+
 def test_colab_url():
     assert notebooks.colab_url(REPO + ".git", "gh-pages", "book/ch01") == (
         "https://colab.research.google.com/github/dl-course/dl_course/blob/gh-pages/_sources/book/ch01.ipynb")
