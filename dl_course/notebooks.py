@@ -152,16 +152,21 @@ def glued_figures(app, doctree, source: str, labels: dict, ids: dict) -> dict:
     by_id = {}
     for fig in doctree.findall(nodes.figure):
         for image in fig.findall(nodes.image):
-            uri = image.get("candidates", {}).get("image/png") or image.get("uri", "")
             for node_id in fig["ids"]:
-                by_id[node_id] = uri
+                by_id[node_id] = image.get("uri", "")
             break
+    # When the page is written, an image's uri already points at _images/, which Sphinx fills only
+    # at the end of the build: find the source file through the builder's table of images.
+    sources = {target: src for src, target in getattr(app.builder, "images", {}).items()}
     figures = {}
     for m in _GLUE_FIGURE.finditer(source):
         name = m.group(1)
         label = next((l.split(":name:")[1].strip() for l in m.group(2).splitlines() if l.startswith(":name:")), None)
         uri = by_id.get(ids.get(label, ""), "")
-        for candidate in (Path(uri), Path(app.srcdir) / uri, Path(app.outdir) / "_images" / Path(uri).name):
+        found = sources.get(Path(uri).name)
+        candidates = [Path(app.srcdir) / found] if found else []
+        candidates += [Path(uri), Path(app.srcdir) / uri, Path(app.outdir) / "_images" / Path(uri).name]
+        for candidate in candidates:
             if uri and candidate.is_file():
                 figures[name] = (candidate.read_bytes(), labels.get(label))
                 break
