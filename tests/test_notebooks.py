@@ -66,3 +66,43 @@ def test_chapter_1_runs_top_to_bottom_as_a_downloaded_notebook(tmp_path, real_da
     outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "test accuracy 0.9" in outputs
     assert not (tmp_path / "_build").exists()      # outside a book build nothing is written
+
+
+@pytest.mark.slow
+def test_built_site_carries_a_rendered_notebook(tmp_path):
+    """A throwaway book with the real configuration: its downloadable .ipynb has the setup cell,
+    the glued number filled in, the glued figure attached with its number, and a Colab link."""
+    import json
+    import subprocess
+    import yaml
+    real = yaml.safe_load(open(os.path.join(ROOT, "_config.yml")))
+    config = {k: real[k] for k in ("title", "execute", "parse", "html", "repository", "launch_buttons", "sphinx")}
+    config["only_build_toc_files"] = True
+    sphinx_config = {k: v for k, v in real["sphinx"]["config"].items() if not k.startswith("bibtex")}
+    config["sphinx"] = {"extra_extensions": ["dl_course.notebooks"], "config": sphinx_config}
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "_config.yml").write_text(yaml.safe_dump(config))
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: ch01_tiny\n")
+    (book / "intro.md").write_text("# Intro\n\nA tiny book.\n")
+    (book / "ch01_tiny.md").write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n  display_name: Python 3\n"
+        "  language: python\n  name: python3\n---\n\n# Tiny\n\n"
+        "```{code-cell} ipython3\nimport matplotlib.pyplot as plt\n"
+        "from dl_course import book\nrecord = book.Record('ch01')\nrecord.glue('answer', 0.4242)\n"
+        "fig, ax = plt.subplots()\nax.plot([0, 1], [1, 0])\nrecord.glue('fig_line', fig)\n```\n\n"
+        "The answer is {glue:text}`answer:.1%`, drawn in {numref}`fig-line`.\n\n"
+        "```{glue:figure} fig_line\n:alt: A falling line.\n:name: fig-line\n\nA line.\n```\n")
+    env = dict(os.environ, DL_COURSE_BUILD_DIR=str(book / "_build"))
+    out = subprocess.run([sys.executable, "-m", "dl_course.build", "--root", str(book), "--profile", "quick"],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    nb = json.loads((book / "_build" / "html" / "_sources" / "ch01_tiny.ipynb").read_text())
+    assert notebooks.SETUP_TAG in nb["cells"][0]["metadata"]["tags"]
+    text = "".join(c["source"] for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert "The answer is 42.4%, drawn in Fig. 1." in text
+    assert "![A falling line.](attachment:fig_line.png)" in text and "**Fig. 1.** A line." in text
+    attached = [a for c in nb["cells"] for a in c.get("attachments", {})]
+    assert attached == ["fig_line.png"]
+    html = (book / "_build" / "html" / "ch01_tiny.html").read_text()
+    assert "colab.research.google.com/github/dl-course/dl_course/blob/gh-pages/_sources/ch01_tiny.ipynb" in html
