@@ -128,6 +128,9 @@ def chapter_key(path: Path, pkg: Path | None = None) -> str:
     return h.hexdigest()
 
 
+_FORCE = re.compile(r"^mystnb:\s*\n\s+execution_mode:\s*[\"']?force", re.M)
+
+
 def _is_notebook(path: Path) -> bool:
     if path.suffix == ".ipynb":
         return True
@@ -159,7 +162,11 @@ def _stale_docs(app, env, added, changed, removed):
     if cache_path.is_dir():
         tmp.write_text(json.dumps(new, indent=1, sort_keys=True))
         os.replace(tmp, keys_file)
-    return [d for d in stale if d not in added and d not in changed]
+    # Pages executed by every build (``mystnb: execution_mode: force``, e.g. the build report) describe
+    # the build: read them again even when their source did not change.
+    always = [d for d in sorted(env.found_docs) if _is_notebook(Path(env.doc2path(d)))
+              and _FORCE.search(Path(env.doc2path(d)).read_text()[:2000])]
+    return [d for d in dict.fromkeys(stale + always) if d not in added and d not in changed]
 
 
 def _forget(cache_path: Path, path: Path, srcdir: Path | None = None) -> None:
