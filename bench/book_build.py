@@ -94,8 +94,11 @@ def build(repo: Path, log: Path) -> dict:
     seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     text = log.read_text(errors="replace")
-    executed = sorted({Path(m.group(1)).name for m in _EXECUTED.finditer(text)})
+    pages = {Path(m.group(1)).name for m in _EXECUTED.finditer(text)}
+    force = {p for p in pages if _is_force_page(repo / "book" / f"{p}.md")}
+    executed = sorted(pages - force)      # the build report and this appendix run at every build, by design
     return {"seconds": seconds, "peak_rss_mib": usage.ru_maxrss / 1024, "executed": executed,
+            "executed_force_pages": sorted(force),
             "returncode": proc.returncode, "log_tail": text[-1500:] if proc.returncode else ""}
 
 
@@ -127,6 +130,10 @@ def refresh_keys(repo: Path) -> list[str]:
                                     text=True, check=True).stdout)
     keys_file.write_text(json.dumps(new, indent=1, sort_keys=True))
     return sorted(d for d, key in new.items() if old.get(d) != key)
+
+
+def _is_force_page(path: Path) -> bool:
+    return path.is_file() and re.search(r"execution_mode:\s*force", path.read_text()[:2000]) is not None
 
 
 def uncached_pages(repo: Path) -> list[str]:
